@@ -1,0 +1,22 @@
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { existsSync } from 'node:fs';
+import { Hono } from 'hono';
+import { createApp } from './app.js';
+import { parseLocalConfig } from './local-config.js';
+import { createLocalDeps } from './local-deps.js';
+import { createLocalDownloads } from './local-downloads.js';
+
+/** `npm start`: the API, downloads and the site on this machine, with local adapters. */
+const config = parseLocalConfig(process.env);
+const deps = createLocalDeps(config);
+const siteDir = 'site/dist';
+
+const server = new Hono()
+  .route('/', createLocalDownloads(deps.artifacts))
+  .route('/', createApp(deps));
+if (existsSync(siteDir)) server.use('/*', serveStatic({ root: siteDir }));
+
+serve({ fetch: server.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+  console.log(`layer builder listening on ${config.publicUrl} (port ${info.port}); index ${config.LAYER_INDEX_URL}; data in ${config.dataDir}`);
+});
