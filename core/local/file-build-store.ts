@@ -1,0 +1,144 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as transitions from '../build-record.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { BuildStore } from '../ports.js';
+import type { BuildRecord } from '../schemas.js';
+import { createFileExclusive, isErrno, writeFileAtomic } from './atomic-file.js';
+import { createKeyLock } from './key-lock.js';
+
+export interface FileBuildStoreOptions {
+  /** Root of the local data; records live in `<dir>/builds/<id>.json`. */
+  dir: string;
+  /** Clock for expiry in `get` and transitions; defaults to the system clock. */
+  now?: () => Date;
+}
+
+const BUILD_ID = /^[A-Za-z0-9-]{1,64}$/;
+const RECORD_FILE = /^([A-Za-z0-9-]{1,64})\.json$/;
+
+/**
+ * BuildStore on local files, one JSON file per build, each write atomic. Transitions are
+ * serialized per build id and computed by core/build-record.ts, so `claim` succeeds once
+ * however many callers race. One process owns the directory: the request-key index is
+ * rebuilt from the files when the store is first used and kept in memory after that.
+ * Expired records read as absent. Ids outside `[A-Za-z0-9-]{1,64}` name no build.
+ */
+export function createFileBuildStore(options: FileBuildStoreOptions): BuildStore {
+  const buildsDir = join(options.dir, 'builds');
+  const now = options.now ?? (() => new Date());
+  const lock = createKeyLock();
+  let index: Promise<Map<string, Set<string>>> | undefined;
+
+  const pathOf = (buildId: string) => join(buildsDir, `${buildId}.json`);
+
+  function loadIndex(): Promise<Map<string, Set<string>>> {
+    index ??= rebuildIndex(buildsDir).catch((error: unknown) => {
+      index = undefined;
+      throw error;
+    });
+    return index;
+  }
+
+  async function readRecord(buildId: string): Promise<BuildRecord | undefined> {
+    if (!BUILD_ID.test(buildId)) return undefined;
+    try {
+      return JSON.parse(await readFile(pathOf(buildId), 'utf8')) as BuildRecord;
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+  }
+
+  async function readLive(buildId: string): Promise<BuildRecord | undefined> {
+    const record = await readRecord(buildId);
+    return record && !isExpired(record, now()) ? record : undefined;
+  }
+
+  /** Read, transform, write back under the build's lock; unchanged records are not rewritten. */
+  function update(buildId: string, change: (record: BuildRecord) => BuildRecord): Promise<BuildRecord> {
+    return lock.run(buildId, async () => {
+      const record = await readLive(buildId);
+      if (!record) throw new NotFoundError(`build ${buildId} not found`);
+      const next = change(record);
+      if (next !== record) await writeFileAtomic(pathOf(buildId), JSON.stringify(next));
+      return next;
+    });
+  }
+
+  return {
+    async create(record) {
+      if (!BUILD_ID.test(record.build_id)) {
+        throw new Error(`build id ${JSON.stringify(record.build_id)} is not [A-Za-z0-9-]{1,64}`);
+      }
+      const keys = await loadIndex();
+      await mkdir(buildsDir, { recursive: true });
+      const created = await lock.run(record.build_id, () =>
+        createFileExclusive(pathOf(record.build_id), JSON.stringify(record)),
+      );
+      if (!created) throw new ConflictError(`build ${record.build_id} already exists`);
+      addToIndex(keys, record);
+    },
+
+    get: readLive,
+
+    async findReusable(requestKey, at) {
+      const ids = (await loadIndex()).get(requestKey) ?? new Set<string>();
+      let best: BuildRecord | undefined;
+      for (const id of ids) {
+        const record = await readRecord(id);
+        if (!record || record.status !== 'COMPLETED' || isExpired(record, at)) continue;
+        if (!best || record.expires_at > best.expires_at) best = record;
+      }
+      return best;
+    },
+
+    async claim(buildId, at) {
+      return lock.run(buildId, async () => {
+        const record = await readLive(buildId);
+        const next = record && transitions.claimBuild(record, at);
+        if (!next) return false;
+        await writeFileAtomic(pathOf(buildId), JSON.stringify(next));
+        return true;
+      });
+    },
+
+    startArchitecture: (buildId, arch, at) => update(buildId, (r) => transitions.startArchitecture(r, arch, at)),
+    completeArchitecture: (buildId, arch, result, at) =>
+      update(buildId, (r) => transitions.completeArchitecture(r, arch, result, at)),
+    failArchitecture: (buildId, arch, message, at) =>
+      update(buildId, (r) => transitions.failArchitecture(r, arch, message, at)),
+    failBuild: (buildId, message, at) => update(buildId, (r) => transitions.failBuild(r, message, at)),
+  };
+}
+
+function isExpired(record: BuildRecord, at: Date): boolean {
+  return record.expires_at * 1000 <= at.getTime();
+}
+
+function addToIndex(keys: Map<string, Set<string>>, record: BuildRecord): void {
+  const ids = keys.get(record.request_key) ?? new Set<string>();
+  ids.add(record.build_id);
+  keys.set(record.request_key, ids);
+}
+
+async function rebuildIndex(buildsDir: string): Promise<Map<string, Set<string>>> {
+  const keys = new Map<string, Set<string>>();
+  let names: string[];
+  try {
+    names = await readdir(buildsDir);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return keys;
+    throw error;
+  }
+  for (const name of names) {
+    if (!RECORD_FILE.test(name)) continue;
+    const path = join(buildsDir, name);
+    try {
+      addToIndex(keys, JSON.parse(await readFile(path, 'utf8')) as BuildRecord);
+    } catch (error) {
+      throw new Error(`cannot read build record ${path}`, { cause: error });
+    }
+  }
+  return keys;
+}
