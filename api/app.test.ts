@@ -10,7 +10,7 @@ import type { BuildQueue, BuildStore } from '../core/ports.js';
 import { createApp, type AppDeps } from './app.js';
 
 const now = new Date('2026-12-03T12:00:00Z');
-const good = { requirements: 'requests==2.32.4\nnumpy\n', python_version: '3.13', architectures: ['x86_64', 'arm64'] as const };
+const good = { requirements: 'requests==2.32.4\nnumpy\n', python_version: '3.13' as const, architectures: ['x86_64', 'arm64'] as const };
 
 let dir: string;
 let sent: string[];
