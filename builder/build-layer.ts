@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markerEnvironment } from '../core/marker-environment.js';
@@ -60,10 +60,18 @@ function largest(packages: PackageSize[]): PackageSize[] {
   return [...packages].sort((a, b) => b.size - a.size || a.name.localeCompare(b.name)).slice(0, LARGEST_SHOWN);
 }
 
+/** Deletes the distributions' files, then the directories that this left empty. */
 async function removeDistributions(siteDir: string, distributions: InstalledDistribution[]): Promise<void> {
+  const parents = new Set<string>();
   for (const distribution of distributions) {
-    for (const file of distribution.files) await rm(join(siteDir, file), { force: true, recursive: true });
+    for (const file of distribution.files) {
+      await rm(join(siteDir, file), { force: true, recursive: true });
+      const parts = file.split('/');
+      for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join('/'));
+    }
   }
+  const deepestFirst = [...parents].sort((a, b) => b.split('/').length - a.split('/').length);
+  for (const dir of deepestFirst) await rmdir(join(siteDir, dir)).catch(() => {}); // not empty: still used
 }
 
 /**

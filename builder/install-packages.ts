@@ -50,14 +50,14 @@ class WheelsFailed extends Error {
 
 async function installWheels(context: InstallContext): Promise<void> {
   const paths = installPaths(context.workDir);
-  const args = wheelsInstallArgs({
+  const args = ['install', ...wheelsInstallArgs({
     runtime: context.runtime,
     arch: context.arch,
     targetDir: paths.siteDir,
     requirementsFile: paths.requirementsFile,
     reportFile: paths.reportFile,
     index: context.index,
-  });
+  })];
   context.log(`pip install (wheels for ${context.runtime.runtime} ${context.arch}, ${context.runtime.os})`);
   const result = await runPip({
     args,
