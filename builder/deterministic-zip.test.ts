@@ -134,6 +134,7 @@ describe('writeDeterministicZip', () => {
       'pkg/only-owner-exec': { content: '#!/bin/sh\n', mode: 0o700 },
       'pkg/_native.cpython-313-x86_64-linux-gnu.so': { content: 'ELF', mode: 0o600 },
       'pkg.libs/libfoo-1a2b.so.1.2': { content: 'ELF', mode: 0o644 },
+      'pkg/conf.so.d/notes.txt': { content: 'not a library', mode: 0o644 },
     });
     chmodSync(path.join(root, 'pkg'), 0o700);
     const { entries, outPath } = await zipTree(root);
@@ -142,6 +143,8 @@ describe('writeDeterministicZip', () => {
       '': '40755',
       'pkg/': '40755',
       'pkg/_native.cpython-313-x86_64-linux-gnu.so': '100755',
+      'pkg/conf.so.d/': '40755',
+      'pkg/conf.so.d/notes.txt': '100644',
       'pkg/group.py': '100644',
       'pkg/only-owner-exec': '100755',
       'pkg/private.py': '100644',

@@ -14,12 +14,23 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readdir, readFile, readlink, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import {
+  open,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+  type FileHandle,
+} from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { crc32, createDeflateRaw, deflateRaw } from 'node:zlib';
+import { isSharedObjectName } from './elf.js';
 
 export interface DeterministicZipOptions {
   sourceDir: string;
@@ -88,7 +99,8 @@ export async function writeDeterministicZip(
     throw new Error(`zip level must be an integer from 0 to 9, got ${level}`);
   }
   const prefix = normalizePrefix(opts.prefix);
-  const entries = [...prefixDirectories(prefix), ...(await collectTree(opts.sourceDir, prefix, opts.include))];
+  const tree = await collectTree(opts.sourceDir, prefix, opts.include);
+  const entries = [...prefixDirectories(prefix), ...tree];
   entries.sort((a, b) => Buffer.compare(a.name, b.name));
   for (let i = 1; i < entries.length; i++) {
     if (entries[i]?.name.equals(entries[i - 1]?.name ?? Buffer.alloc(0))) {
@@ -96,7 +108,9 @@ export async function writeDeterministicZip(
     }
   }
   if (entries.length > MAX_ENTRIES) {
-    throw new Error(`${entries.length} entries is more than a zip without zip64 holds (${MAX_ENTRIES})`);
+    throw new Error(
+      `${entries.length} entries is more than a zip without zip64 holds (${MAX_ENTRIES})`,
+    );
   }
 
   const tmpPath = `${opts.outPath}.tmp`;
@@ -146,7 +160,8 @@ function normalizePrefix(prefix: string): string {
   if (prefix === '') return '';
   const trimmed = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
   const parts = trimmed.split('/');
-  if (prefix.startsWith('/') || prefix.includes('\\') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+  const badPart = parts.some((p) => p === '' || p === '.' || p === '..');
+  if (prefix.startsWith('/') || prefix.includes('\\') || badPart) {
     throw new Error(`zip prefix must be a relative path like "python/", got "${prefix}"`);
   }
   return `${trimmed}/`;
@@ -162,16 +177,14 @@ function prefixDirectories(prefix: string): Entry[] {
   return dirs;
 }
 
-export function isSharedObjectName(name: string): boolean {
-  return name.endsWith('.so') || name.includes('.so.');
-}
-
-function fileMode(name: string, statMode: number): number {
-  return (statMode & 0o111) !== 0 || isSharedObjectName(name) ? MODE_EXEC : MODE_FILE;
+function fileMode(rel: string, statMode: number): number {
+  const executable = (statMode & 0o111) !== 0 || isSharedObjectName(path.posix.basename(rel));
+  return executable ? MODE_EXEC : MODE_FILE;
 }
 
 function isInside(root: string, candidate: string): boolean {
-  return candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+  const withSep = root.endsWith(path.sep) ? root : root + path.sep;
+  return candidate === root || candidate.startsWith(withSep);
 }
 
 function toPosix(p: string): string {
@@ -195,7 +208,11 @@ async function collectTree(
   };
 
   /** `ancestors` holds real paths of out-of-tree directories being walked (cycle guard). */
-  const walk = async (dirAbs: string, relDir: string, ancestors: ReadonlySet<string>): Promise<void> => {
+  const walk = async (
+    dirAbs: string,
+    relDir: string,
+    ancestors: ReadonlySet<string>,
+  ): Promise<void> => {
     const dirents = await readdir(dirAbs, { withFileTypes: true });
     await Promise.all(
       dirents.map(async (dirent) => {
@@ -217,7 +234,12 @@ async function collectTree(
     );
   };
 
-  const addLink = async (abs: string, rel: string, base: string, ancestors: ReadonlySet<string>): Promise<void> => {
+  const addLink = async (
+    abs: string,
+    rel: string,
+    base: string,
+    ancestors: ReadonlySet<string>,
+  ): Promise<void> => {
     if (base === '__pycache__' || base.endsWith('.pyc')) return;
     const real = await realpath(abs).catch(() => undefined);
     if (real === undefined) {
@@ -314,9 +336,9 @@ class PreparePipeline {
       const entryCost = cost(entry);
       const isNext = index === this.written;
       if (this.running >= this.concurrency) return;
-      if (!isNext && (index - this.written >= WINDOW_ENTRIES || this.aheadBytes + entryCost > WINDOW_BYTES)) {
-        return;
-      }
+      const windowFull =
+        index - this.written >= WINDOW_ENTRIES || this.aheadBytes + entryCost > WINDOW_BYTES;
+      if (!isNext && windowFull) return;
       this.running++;
       this.aheadBytes += entryCost;
       this.launched++;
@@ -337,20 +359,27 @@ function cost(entry: Entry): number {
 }
 
 function prepareSmall(entry: Exclude<Entry, { kind: 'file' }>): Prepared {
-  if (entry.kind === 'dir') return { method: 0, crc: 0, compressedSize: 0, uncompressedSize: 0, data: Buffer.alloc(0) };
-  const data = Buffer.from(entry.target, 'utf8');
-  return { method: 0, crc: crc32(data), compressedSize: data.length, uncompressedSize: data.length, data };
+  const data = entry.kind === 'dir' ? Buffer.alloc(0) : Buffer.from(entry.target, 'utf8');
+  return stored(data, crc32(data));
 }
 
-async function prepareFile(entry: Extract<Entry, { kind: 'file' }>, level: number, tempFile: string): Promise<Prepared> {
+function stored(data: Buffer, crc: number): Prepared {
+  return { method: 0, crc, compressedSize: data.length, uncompressedSize: data.length, data };
+}
+
+async function prepareFile(
+  entry: Extract<Entry, { kind: 'file' }>,
+  level: number,
+  tempFile: string,
+): Promise<Prepared> {
   if (entry.size > STREAM_THRESHOLD) return prepareStreamed(entry.abs, level, tempFile);
   const raw = await readFile(entry.abs);
   const crc = crc32(raw);
-  const stored: Prepared = { method: 0, crc, compressedSize: raw.length, uncompressedSize: raw.length, data: raw };
-  if (level === 0 || raw.length === 0) return stored;
+  if (level === 0 || raw.length === 0) return stored(raw, crc);
   const deflated = await deflateRawAsync(raw, { level });
-  if (deflated.length >= raw.length) return stored;
-  return { method: 8, crc, compressedSize: deflated.length, uncompressedSize: raw.length, data: deflated };
+  if (deflated.length >= raw.length) return stored(raw, crc);
+  const sizes = { compressedSize: deflated.length, uncompressedSize: raw.length };
+  return { method: 8, crc, ...sizes, data: deflated };
 }
 
 async function prepareStreamed(abs: string, level: number, tempFile: string): Promise<Prepared> {
@@ -474,13 +503,16 @@ class OutputWriter {
       const chunk = Buffer.allocUnsafe(STAGE_SIZE);
       let copied = 0;
       while (copied < expectedSize) {
-        const { bytesRead } = await source.read(chunk, 0, Math.min(STAGE_SIZE, expectedSize - copied), copied);
+        const length = Math.min(STAGE_SIZE, expectedSize - copied);
+        const { bytesRead } = await source.read(chunk, 0, length, copied);
         if (bytesRead === 0) break;
         await this.write(chunk.subarray(0, bytesRead));
         copied += bytesRead;
       }
       if (copied !== expectedSize) {
-        throw new Error(`${file} changed while zipping: expected ${expectedSize} bytes, read ${copied}`);
+        throw new Error(
+          `${file} changed while zipping: expected ${expectedSize} bytes, read ${copied}`,
+        );
       }
     } finally {
       await source.close();

@@ -55,6 +55,11 @@ function versionParts(version: string): number[] {
     .map((part) => Number.parseInt(part, 10) || 0);
 }
 
+/** File names the dynamic loader treats as shared objects: `x.so`, `libx.so.1.2`. */
+export function isSharedObjectName(name: string): boolean {
+  return name.endsWith('.so') || name.includes('.so.');
+}
+
 export function machineName(eMachine: number): string {
   return MACHINES[eMachine] ?? `e_machine 0x${eMachine.toString(16).padStart(2, '0')}`;
 }

@@ -13,7 +13,13 @@ import {
   type Architecture,
   type RuntimeInfo,
 } from '../core/runtime-catalog.js';
-import { DT_RELR_GLIBC, compareGlibc, detectFormat, inspectBinary } from './elf.js';
+import {
+  DT_RELR_GLIBC,
+  compareGlibc,
+  detectFormat,
+  inspectBinary,
+  isSharedObjectName,
+} from './elf.js';
 
 export type FindingKind = 'wrong-machine' | 'not-linux' | 'glibc-too-new' | 'wrong-abi';
 
@@ -68,7 +74,11 @@ export async function inspectLayerTree(
   return { findings, files: files.length, bytes };
 }
 
-async function walk(dir: string, relDir: string, out: { abs: string; rel: string }[]): Promise<void> {
+async function walk(
+  dir: string,
+  relDir: string,
+  out: { abs: string; rel: string }[],
+): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const abs = path.join(dir, entry.name);
     const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
@@ -78,10 +88,6 @@ async function walk(dir: string, relDir: string, out: { abs: string; rel: string
       out.push({ abs, rel });
     }
   }
-}
-
-function isSharedObjectName(name: string): boolean {
-  return name.endsWith('.so') || name.includes('.so.');
 }
 
 async function inspectFile(
@@ -167,7 +173,9 @@ function elfFindings(rel: string, name: string, bytes: Buffer, target: InspectTa
   const vendored = rel.split('/').slice(0, -1).some((dir) => dir.endsWith('.libs'));
   if (!vendored) {
     const abi = abiProblem(name, target);
-    if (abi) findings.push({ severity: 'error', kind: 'wrong-abi', file: rel, message: `${rel} ${abi}` });
+    if (abi) {
+      findings.push({ severity: 'error', kind: 'wrong-abi', file: rel, message: `${rel} ${abi}` });
+    }
   }
   return findings;
 }
