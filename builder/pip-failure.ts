@@ -11,6 +11,7 @@ import {
 import { compareVersions, satisfiesSpecifier } from '../core/versions.js';
 import { listDistributions, redactUrl, type DistributionFile } from './index-client.js';
 import type { IndexOptions } from './pip-plan.js';
+import { TIMEOUT_MARKER } from './run-pip.js';
 import { explainPlatform, supportedTags, type TargetPlatform, type WheelTag } from './wheel-tags.js';
 
 /**
@@ -47,7 +48,7 @@ export interface PipFailureContext {
   index: IndexOptions;
   /** Index reader; a fake in tests that need no server. */
   listDistributions?: typeof listDistributions;
-  /** pip was stopped by the build's time limit. */
+  /** pip was stopped by the build's time limit (also read from runPip's last output line). */
   timedOut?: boolean;
   lookupTimeoutMs?: number;
 }
@@ -55,7 +56,7 @@ export interface PipFailureContext {
 const ERROR_LINE = /^ERROR: (.*)$/gm;
 
 export async function explainPipFailure(output: string, ctx: PipFailureContext): Promise<PipFailure> {
-  if (ctx.timedOut) return timeoutFailure(output);
+  if (ctx.timedOut || output.includes(TIMEOUT_MARKER)) return timeoutFailure(output);
   return (
     hashFailure(output) ??
     conflictFailure(output) ??
@@ -271,13 +272,12 @@ function describeWheels(wheels: DistributionFile[], target: TargetPlatform): str
   const supported = supportedTags(target);
   const descriptions = wheels.flatMap((wheel) => {
     const tags = wheel.tags ?? [];
-    const usable = tags.filter((tag) => interpreterFits(tag, supported));
-    if (usable.length === 0) {
-      return unique(tags.map((tag) => `${tag.python}-${tag.abi}`)).map((pair) => `${pair} (not ${target.runtime.abi})`);
-    }
-    return usable.map((tag) => `${tag.platform} (${explainPlatform(tag.platform, target)})`);
+    return tags.filter((tag) => interpreterFits(tag, supported)).map((tag) => `${tag.platform} (${explainPlatform(tag.platform, target)})`);
   });
-  return unique(descriptions).join(', ');
+  if (descriptions.length) return unique(descriptions).join(', ');
+  // No wheel is built for this interpreter at all: name the interpreters there are.
+  const interpreters = wheels.flatMap((wheel) => (wheel.tags ?? []).map((tag) => `${tag.python}-${tag.abi}`));
+  return unique(interpreters).map((pair) => `${pair} (not ${target.runtime.abi})`).join(', ');
 }
 
 function runtimeSuggestion(versions: PythonVersion[], project: string, release: string): string | undefined {
@@ -307,14 +307,14 @@ function explainMissing(missing: Missing, files: DistributionFile[], ctx: PipFai
   );
   const supported = supportedTags(target);
   const fittingRelease = newestFirst(files.filter((file) => file.yanked === undefined && fits(file, target, supported)).map((file) => file.version))[0];
-  const olderAdvice = fittingRelease ? `${name} ${fittingRelease} has a fitting wheel (pin ${name}==${fittingRelease})` : undefined;
+  const fittingAdvice = fittingRelease ? `${name} ${fittingRelease} has a fitting wheel (pin ${name}==${fittingRelease})` : undefined;
 
   if (candidates.length === 0) {
     const available = newestFirst(files.map((file) => file.version));
     const versions = available.length ? `the index has ${available.slice(0, 10).join(', ')}${available.length > 10 ? ', ...' : ''}` : 'the index lists no files for it';
     return {
       kind: 'not-found',
-      message: `${subject}: no release of ${name} matches "${missing.specifier}" (${versions})${olderAdvice ? `; ${olderAdvice}` : ''}.`,
+      message: `${subject}: no release of ${name} matches "${missing.specifier}" (${versions})${fittingAdvice ? `; ${fittingAdvice}` : ''}.`,
     };
   }
 
@@ -332,7 +332,7 @@ function explainMissing(missing: Missing, files: DistributionFile[], ctx: PipFai
     const needs = unique(pythonBlocked.map((file) => file.requiresPython ?? '')).join(' or ');
     return {
       kind: 'no-fitting-wheel',
-      message: `${subject}: ${name} ${release} requires Python ${needs}, and the target is ${runtime.runtime}${olderAdvice ? `; ${olderAdvice}` : ''}.`,
+      message: `${subject}: ${name} ${release} requires Python ${needs}, and the target is ${runtime.runtime}${fittingAdvice ? `; ${fittingAdvice}` : ''}.`,
     };
   }
 
@@ -346,23 +346,24 @@ function explainMissing(missing: Missing, files: DistributionFile[], ctx: PipFai
       message:
         `${name} has no wheel for ${where} (only the source distribution${sources.length > 1 ? 's' : ''} ${shown}); ` +
         `the wheels strategy does not compile source distributions: use the container strategy (it builds them in ${runtime.build_image}) ` +
-        `or pin a version that has a wheel${olderAdvice ? ` (${olderAdvice})` : ''}.`,
+        `or pin a version that has a wheel${fittingAdvice ? ` (${fittingAdvice})` : ''}.`,
     };
   }
 
-  const releaseWheels = ofRelease.filter((file) => file.kind === 'wheel');
+  // The newest release that has wheels at all: its wheels say what the project builds for.
+  const wheelRelease = newestFirst(wheels.map((file) => file.version))[0]!;
   const otherArch = (Object.keys(MACHINE_OF) as Architecture[]).find((candidate) => candidate !== arch);
   const fitsOtherArch = otherArch !== undefined && wheels.some((file) => fits(file, { runtime, arch: otherArch }));
   const facts: string[] = [`${subject}: no wheel of ${name} ${release} fits ${where}.`];
   if (fitsOtherArch && otherArch) {
     facts.push(`${name} has wheels for ${MACHINE_OF[otherArch]} only (no ${MACHINE_OF[arch]} wheel); ${platformFacts}.`);
   } else {
-    const described = describeWheels(releaseWheels.length ? releaseWheels : wheels, target);
-    facts.push(`${platformFacts}; ${name} ${release} has wheels only for ${described}.`);
+    const described = describeWheels(wheels.filter((file) => file.version === wheelRelease), target);
+    facts.push(`${platformFacts}; ${name} ${wheelRelease} has wheels only for ${described}.`);
   }
 
   const suggestions: string[] = [];
-  if (olderAdvice) suggestions.push(olderAdvice);
+  if (fittingAdvice) suggestions.push(fittingAdvice);
   const runtimes = PYTHON_VERSIONS.filter(
     (version) => version !== runtime.python_version && ofRelease.some((file) => fits(file, { runtime: RUNTIMES[version], arch })),
   );
@@ -371,14 +372,10 @@ function explainMissing(missing: Missing, files: DistributionFile[], ctx: PipFai
   if (sdists.length) suggestions.push(`the container strategy can build ${name} ${release} from ${sdists[0]!.filename}`);
   facts.push(
     suggestions.length
-      ? `${capitalize(suggestions.join(', or '))}.`
+      ? `What would work: ${suggestions.join(', or ')}.`
       : `No Lambda Python runtime on ${arch} can use a wheel of ${name} ${release}.`,
   );
   return { kind: 'no-fitting-wheel', message: facts.join(' ') };
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 async function missingFailure(output: string, ctx: PipFailureContext): Promise<PipFailure | undefined> {
@@ -397,8 +394,8 @@ async function missingFailure(output: string, ctx: PipFailureContext): Promise<P
     }
     if ('unknown' in lookup) {
       const indexes = indexList(ctx);
-      const subject = item.neededBy ? `${item.text} (needed by ${item.neededBy})` : item.text;
-      explained.push({ key: item.key, kind: 'not-found', message: `${subject}: ${item.name} is not on the package index (${indexes}); check the name.` });
+      const neededBy = item.neededBy ? ` (needed by ${item.neededBy})` : '';
+      explained.push({ key: item.key, kind: 'not-found', message: `${item.name}${neededBy} is not on the package index (${indexes}); check the name.` });
       continue;
     }
     explained.push({ key: item.key, ...explainMissing(item, lookup.files, ctx) });

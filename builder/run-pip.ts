@@ -37,6 +37,8 @@ export interface PipRun {
 }
 
 export const OUTPUT_CAP_BYTES = 2 * 1024 * 1024;
+/** Start of the last output line of a run stopped at its time limit. */
+export const TIMEOUT_MARKER = '[pip was stopped after';
 const KILL_GRACE_MS = 3_000;
 
 export const DEFAULT_SHIM = fileURLToPath(new URL('./pip-target-env.py', import.meta.url));
@@ -135,7 +137,7 @@ function spawnPip(opts: RunPipOptions, home: string): Promise<PipRun> {
       clearTimeout(timeout);
       clearTimeout(killTimer);
       flushers.forEach((flush) => flush());
-      if (timedOut) emit(`[pip was stopped after ${opts.timeoutMs} ms]`);
+      if (timedOut) emit(`${TIMEOUT_MARKER} ${opts.timeoutMs} ms]`);
       resolve({ exitCode: code, timedOut, output: output.text() });
     });
   });
