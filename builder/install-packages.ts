@@ -67,7 +67,8 @@ async function installWheels(context: InstallContext): Promise<void> {
     onOutput: context.log,
   });
   if (result.exitCode === 0 && !result.timedOut) return;
-  const failure = await explainPipFailure(result.timedOut ? `${result.output}\n[timed out]` : result.output, {
+  const failure = await explainPipFailure(result.output, {
+    timedOut: result.timedOut,
     runtime: context.runtime,
     arch: context.arch,
     requirements: context.requirements,

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { PROJECT_ROOT, tsxArgv } from './run-tsx.js';
 
 /**
  * Starts `api/server.ts` (what `npm start` runs) as a child process on a free loopback
@@ -25,9 +25,9 @@ async function freePort(): Promise<number> {
 
 export async function startLocalServer(env: Record<string, string>): Promise<LocalServer> {
   const port = await freePort();
-  const root = join(import.meta.dirname, '..');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'api/server.ts')], {
-    cwd: root,
+  const [command, args] = tsxArgv('api/server.ts');
+  const child: ChildProcess = spawn(command, args, {
+    cwd: PROJECT_ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
