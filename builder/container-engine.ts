@@ -14,7 +14,9 @@ export function createDockerEngine(opts: { docker?: string } = {}): ContainerEng
   const docker = opts.docker ?? 'docker';
   return {
     async checkEngine() {
-      const result = await runProcess(docker, ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 });
+      const result = await runProcess(docker, ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 }).catch(
+        (error: Error) => ({ exitCode: null, timedOut: false, output: error.message }),
+      );
       if (result.exitCode === 0 && result.output.trim()) return undefined;
       const reason = result.output.trim().split('\n').pop() ?? 'no answer';
       return `no container engine answered (\`${docker} version\`: ${reason})`;

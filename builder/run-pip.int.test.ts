@@ -9,7 +9,8 @@ import { RUNTIMES, type Architecture, type PythonVersion } from '../core/runtime
 import { startIndexServer, type IndexServer } from '../test/index-server.js';
 import { writeWheel } from '../test/wheel-factory.js';
 import { wheelsInstallArgs } from './pip-plan.js';
-import { OUTPUT_CAP_BYTES, PipReportError, pipEnvironment, readPipReport, runPip } from './run-pip.js';
+import { PipReportError, pipEnvironment, readPipReport, runPip } from './run-pip.js';
+import { OUTPUT_CAP_BYTES } from './run-process.js';
 
 let root: string;
 let wheels: string;
@@ -205,7 +206,7 @@ describe('runPip process handling', () => {
     const run = await runPip({ args: [], markerEnvironment: {}, timeoutMs: 30_000, shim });
     expect(run.exitCode).toBe(0);
     expect(Buffer.byteLength(run.output)).toBeLessThanOrEqual(OUTPUT_CAP_BYTES + 100);
-    expect(run.output).toMatch(/^\[\d+ earlier lines of pip output dropped\]\nx{99}\n/);
+    expect(run.output).toMatch(/^\[\d+ earlier lines of output dropped\]\nx{99}\n/);
     expect(run.output.endsWith('x'.repeat(99) + '\nlast line')).toBe(true);
   });
 });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { MarkerEnvironment } from '../core/marker-environment.js';
 import { normalizeName } from '../core/requirements.js';
 import { redactUrl } from './index-client.js';
+import { runProcess, type ProcessResult } from './run-process.js';
 
 /**
  * Runs pip through builder/pip-target-env.py, so environment markers are judged for the
@@ -28,18 +28,10 @@ export interface RunPipOptions {
   shim?: string;
 }
 
-export interface PipRun {
-  /** null when pip was ended by a signal (e.g. on timeout). */
-  exitCode: number | null;
-  timedOut: boolean;
-  /** Combined output, the last OUTPUT_CAP_BYTES of it when pip was very talkative. */
-  output: string;
-}
+export type PipRun = ProcessResult;
 
-export const OUTPUT_CAP_BYTES = 2 * 1024 * 1024;
 /** Start of the last output line of a run stopped at its time limit. */
 export const TIMEOUT_MARKER = '[pip was stopped after';
-const KILL_GRACE_MS = 3_000;
 
 export const DEFAULT_SHIM = fileURLToPath(new URL('./pip-target-env.py', import.meta.url));
 
@@ -55,26 +47,6 @@ export function pipEnvironment(home: string, path = process.env.PATH ?? '/usr/lo
   };
 }
 
-class OutputBuffer {
-  private lines: string[] = [];
-  private bytes = 0;
-  private dropped = 0;
-
-  add(line: string): void {
-    this.lines.push(line);
-    this.bytes += Buffer.byteLength(line) + 1;
-    while (this.bytes > OUTPUT_CAP_BYTES && this.lines.length > 1) {
-      this.bytes -= Buffer.byteLength(this.lines.shift()!) + 1;
-      this.dropped++;
-    }
-  }
-
-  text(): string {
-    const head = this.dropped ? [`[${this.dropped} earlier lines of pip output dropped]`] : [];
-    return [...head, ...this.lines].join('\n');
-  }
-}
-
 export async function runPip(opts: RunPipOptions): Promise<PipRun> {
   const home = await mkdtemp(join(tmpdir(), 'pip-home-'));
   try {
@@ -84,66 +56,20 @@ export async function runPip(opts: RunPipOptions): Promise<PipRun> {
   }
 }
 
-function spawnPip(opts: RunPipOptions, home: string): Promise<PipRun> {
+async function spawnPip(opts: RunPipOptions, home: string): Promise<PipRun> {
+  const python = opts.python ?? 'python3';
   const argv = [opts.shim ?? DEFAULT_SHIM, JSON.stringify(opts.markerEnvironment), ...opts.args];
-  const child = spawn(opts.python ?? 'python3', argv, {
-    cwd: opts.cwd,
-    env: pipEnvironment(home),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so a timeout ends pip and anything it started.
-    detached: true,
-  });
-  const output = new OutputBuffer();
-  const emit = (line: string): void => {
-    output.add(line);
-    opts.onOutput?.(line);
-  };
-  const flushers = [child.stdout, child.stderr].map((stream) => {
-    let partial = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split(/\r?\n/);
-      partial = lines.pop() ?? '';
-      lines.forEach(emit);
-    });
-    return () => {
-      if (partial) emit(partial);
-      partial = '';
-    };
-  });
-
-  let timedOut = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  const signalGroup = (signal: NodeJS.Signals): void => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, signal);
-    } catch {
-      // The group is already gone.
-    }
-  };
-  const timeout = setTimeout(() => {
-    timedOut = true;
-    signalGroup('SIGTERM');
-    killTimer = setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS);
-  }, opts.timeoutMs);
-
-  return new Promise<PipRun>((resolve, reject) => {
-    child.once('error', (error) => {
-      clearTimeout(timeout);
-      clearTimeout(killTimer);
-      reject(new Error(`could not start ${opts.python ?? 'python3'} to run pip: ${error.message}`, { cause: error }));
-    });
-    child.once('close', (code) => {
-      clearTimeout(timeout);
-      clearTimeout(killTimer);
-      flushers.forEach((flush) => flush());
-      if (timedOut) emit(`${TIMEOUT_MARKER} ${opts.timeoutMs} ms]`);
-      resolve({ exitCode: code, timedOut, output: output.text() });
-    });
-  });
+  const result = await runProcess(python, argv, { cwd: opts.cwd, env: pipEnvironment(home), timeoutMs: opts.timeoutMs, onOutput: opts.onOutput }).catch(
+    (error: Error) => {
+      throw new Error(`could not start ${python} to run pip: ${(error.cause as Error | undefined)?.message ?? error.message}`, { cause: error });
+    },
+  );
+  if (!result.timedOut) return result;
+  const marker = `${TIMEOUT_MARKER} ${opts.timeoutMs} ms]`;
+  opts.onOutput?.(marker);
+  return { ...result, output: `${result.output}\n${marker}` };
 }
 
-/** One package pip installed, from its `--report` JSON. */
 export interface ResolvedPackage {
   name: string;
   /** PEP 503 normalized name. */
