@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createDockerEngine } from '../builder/container-engine.js';
 import { runArchitectureBuild } from '../builder/run-architecture-build.js';
 import { createDiskArtifactStore, type DiskArtifactStore } from '../core/local/disk-artifact-store.js';
-import { createFileBuildStore } from '../core/local/file-build-store.js';
+import { createFileBuildStore, type FileBuildStore } from '../core/local/file-build-store.js';
 import { createFileLogStore } from '../core/local/file-log-store.js';
 import { createInProcessQueue, type InProcessQueue } from '../core/local/in-process-queue.js';
 import { createLocalLauncher } from '../core/local/local-launcher.js';
@@ -12,6 +12,7 @@ import type { AppDeps } from './app.js';
 import type { LocalConfig } from './local-config.js';
 
 export interface LocalDeps extends AppDeps {
+  store: FileBuildStore;
   artifacts: DiskArtifactStore;
   queue: InProcessQueue;
 }

@@ -24,7 +24,12 @@ const RECORD_FILE = /^([A-Za-z0-9-]{1,64})\.json$/;
  * rebuilt from the files when the store is first used and kept in memory after that.
  * Expired records read as absent. Ids outside `[A-Za-z0-9-]{1,64}` name no build.
  */
-export function createFileBuildStore(options: FileBuildStoreOptions): BuildStore {
+export interface FileBuildStore extends BuildStore {
+  /** Live builds still QUEUED or PROCESSING, for recovery when the local server starts. */
+  listUnfinished(): Promise<BuildRecord[]>;
+}
+
+export function createFileBuildStore(options: FileBuildStoreOptions): FileBuildStore {
   const buildsDir = join(options.dir, 'builds');
   const now = options.now ?? (() => new Date());
   const lock = createKeyLock();
@@ -109,6 +114,17 @@ export function createFileBuildStore(options: FileBuildStoreOptions): BuildStore
     failArchitecture: (buildId, arch, message, at) =>
       update(buildId, (r) => transitions.failArchitecture(r, arch, message, at)),
     failBuild: (buildId, message, at) => update(buildId, (r) => transitions.failBuild(r, message, at)),
+
+    async listUnfinished() {
+      const unfinished: BuildRecord[] = [];
+      for (const ids of (await loadIndex()).values()) {
+        for (const id of ids) {
+          const record = await readLive(id);
+          if (record && !transitions.isFinal(record)) unfinished.push(record);
+        }
+      }
+      return unfinished.sort((a, b) => a.created_at.localeCompare(b.created_at));
+    },
   };
 }
 
