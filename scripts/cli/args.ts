@@ -24,6 +24,7 @@ Build options:
   --layout NAME             site-packages (python/lib/pythonX.Y/site-packages, default) or python
   --exclude-runtime-sdk     leave out boto3/botocore/s3transfer (the runtime ships them)
   --slim                    drop type stubs, C sources and nested test suites
+  --skip-x86, --skip-arm64  drop an architecture from --arch (the seed script's flags)
   --out DIR                 where zips are written (default ./layers)
   --json                    print the result as JSON on stdout
   -q, --quiet               no progress lines
@@ -33,6 +34,8 @@ Where it builds:
   --index-url URL           package index for local builds (default https://pypi.org/simple,
                             or LAYER_INDEX_URL)
   --extra-index-url URL     another index for local builds (repeatable)
+  --image-prefix PREFIX     container strategy images: PREFIX/build-pythonX.Y:latest-ARCH
+                            (default public.ecr.aws/sam)
   --api URL                 a build service (npm start, or the deployed apiUrl)
   --token TOKEN             its API token (or LAYER_API_TOKEN)
   --no-cache                make the service build again even if it has this build
@@ -60,6 +63,8 @@ export interface BuildCommand {
   api?: string;
   token?: string;
   noCache: boolean;
+  /** Container strategy image repository prefix (default: the official SAM build images). */
+  imagePrefix?: string;
 }
 
 export type Command =
@@ -92,6 +97,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, readInp
         api: { type: 'string' },
         token: { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
+        'image-prefix': { type: 'string' },
+        'skip-x86': { type: 'boolean', default: false },
+        'skip-amd64': { type: 'boolean', default: false },
+        'skip-arm64': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -121,7 +130,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, readInp
     requirements,
     source: values.requirements ?? '--package',
     python: values.python,
-    architectures: values.arch.split(',').map((arch) => arch.trim()).filter(Boolean),
+    architectures: values.arch
+      .split(',')
+      .map((arch) => arch.trim())
+      .filter((arch) => arch && !(arch === 'x86_64' && (values['skip-x86'] || values['skip-amd64'])) && !(arch === 'arm64' && values['skip-arm64'])),
     individual: values.individual,
     strategy: values.strategy,
     layout: values.layout,
@@ -135,6 +147,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, readInp
     api: values.api,
     token,
     noCache: values['no-cache'],
+    imagePrefix: values['image-prefix'],
   };
 }
 

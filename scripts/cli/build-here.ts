@@ -21,7 +21,7 @@ export async function buildHere(command: BuildCommand, progress: (arch: Architec
         { request, requirements, arch, outDir, log: (line) => progress(arch, line) },
         {
           index: { indexUrl: command.indexUrl, extraIndexUrls: command.extraIndexUrls },
-          container: { engine: createDockerEngine() },
+          container: { engine: createDockerEngine(), imagePrefix: command.imagePrefix },
         },
       );
       outcome.files.push(...built.files.map(({ filename, path, architecture, size, sha256 }) => ({ filename, path, architecture, size, sha256 })));
