@@ -51,6 +51,7 @@ beforeAll(async () => {
   await w({ name: 'six', version: '1.16.0' });
   await w({ name: 'urllib3', version: '2.2.0' });
   await w({ name: 'myapp', version: '1.0', requires: ['python-dateutil>=2'] });
+  await w({ name: 'sdkuser', version: '1.0', requires: ['botocore>=1.30'] });
   index = await startIndexServer(wheels);
 });
 
@@ -227,6 +228,12 @@ describe('options', () => {
     const names = listZip(files[0]!.path).map((e) => e.name);
     expect(names.some((n) => n.includes('botocore'))).toBe(false);
     expect(names.some((n) => n.includes('/dateutil/'))).toBe(true);
+  });
+
+  it('warns when a kept package needs the SDK it removed', async () => {
+    const { report } = await build({ requirements: 'sdkuser\n', exclude_runtime_sdk: true });
+    expect(report.removed_packages).toContain('botocore');
+    expect(report.warnings).toContain('sdkuser needs the AWS SDK; it will use the version built into python3.12');
   });
 
   it('keeps the SDK when not asked to remove it', async () => {

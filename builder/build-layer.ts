@@ -7,7 +7,7 @@ import { formatRequirement, type Requirement } from '../core/requirements.js';
 import { allowedPlatformTags, deprecationStage, RUNTIMES, type Architecture } from '../core/runtime-catalog.js';
 import type { ArchReport, BuildRequest, PackageSize } from '../core/schemas.js';
 import type { ContainerEngine } from './container-engine.js';
-import { dependencyClosure, type Root } from './dependency-graph.js';
+import { dependenciesOf, dependencyClosure, type Root } from './dependency-graph.js';
 import { inspectLayerTree } from './inspect-layer.js';
 import { installPackages, installPaths } from './install-packages.js';
 import { readInstalledDistributions, type InstalledDistribution } from './installed-distributions.js';
@@ -127,7 +127,7 @@ export async function buildLayer(input: LayerBuildInput, options: BuilderOptions
       distributions = distributions.filter((distribution) => !removedKeys.includes(distribution.key));
       log(`removed the runtime's AWS SDK: ${removed.map((d) => `${d.name} ${d.version}`).join(', ')}`);
       const needers = distributions.filter((distribution) =>
-        distribution.requires.some((line) => RUNTIME_SDK.has(line.split(/[\s;<>=!~[(]/)[0]!.toLowerCase())),
+        dependenciesOf(distribution, [], environment).some((dependency) => RUNTIME_SDK.has(dependency.key)),
       );
       for (const needer of needers) {
         warnings.push(`${needer.name} needs the AWS SDK; it will use the version built into ${runtime.runtime}`);

@@ -13,7 +13,8 @@ export interface Root {
   extras: string[];
 }
 
-function dependenciesOf(distribution: InstalledDistribution, extras: string[], environment: MarkerEnvironment): Root[] {
+/** What one distribution needs on the target, with the extras asked of each. */
+export function dependenciesOf(distribution: InstalledDistribution, extras: string[], environment: MarkerEnvironment): Root[] {
   const dependencies: Root[] = [];
   for (const line of distribution.requires) {
     const [requirement] = parseRequirements(line).requirements;
