@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Logs of passing tests are noise; a failing test shows everything it printed.
+    silent: 'passed-only',
   },
 });

@@ -129,6 +129,22 @@ describe('POST /builds', () => {
     expect(record?.error_message).toContain('could not be queued');
   });
 
+  it('answers 503 with Retry-After when the store is throttled, and writes nothing', async () => {
+    const deps = makeDeps();
+    deps.store.create = async () => {
+      throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+        name: 'ProvisionedThroughputExceededException',
+        $retryable: { throttling: true },
+        $metadata: { httpStatusCode: 400 },
+      });
+    };
+    const response = await testClient(createApp(deps)).builds.$post({ json: { ...good, architectures: ['x86_64'] } });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(sent).toEqual([]);
+    expect(await store.get('build-1')).toBeUndefined();
+  });
+
   it('answers an identical request from the finished build, unless no_cache', async () => {
     const deps = makeDeps();
     const client = testClient(createApp(deps));

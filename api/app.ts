@@ -141,6 +141,11 @@ export function createApp(deps: AppDeps) {
       if (error.status === 401) return c.json(errorBody('a valid API token is required (Authorization: Bearer <token>)'), 401);
       return c.json(errorBody(error.message || 'bad request'), error.status);
     }
+    if (isBackingServiceBusy(error)) {
+      report(`a backing service refused ${c.req.method} ${c.req.path}`, error);
+      c.header('Retry-After', '5');
+      return c.json(errorBody('the build service is busy right now; please try again in a few seconds'), 503);
+    }
     report(`unhandled error on ${c.req.method} ${c.req.path}`, error);
     return c.json(errorBody('internal error; the build service logged it'), 500);
   });
@@ -151,6 +156,17 @@ async function findBuild(store: BuildStore, id: string) {
   const record = BUILD_ID.test(id) ? await store.get(id) : undefined;
   if (!record) throw new NotFoundError(`no build ${JSON.stringify(id.slice(0, 64))} (builds and their files expire after their lifetime)`);
   return record;
+}
+
+/**
+ * Throttling and server-side failures of a store or queue (AWS SDK errors carry
+ * `$retryable` or a 5xx `$metadata.httpStatusCode`): the client may try again, so 503.
+ */
+function isBackingServiceBusy(error: unknown): boolean {
+  const candidate = error as { $retryable?: unknown; $metadata?: { httpStatusCode?: number }; name?: string };
+  if (candidate.$retryable) return true;
+  if ((candidate.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|ServiceUnavailable/.test(candidate.name ?? '');
 }
 
 export type AppType = ReturnType<typeof createApp>;
