@@ -44,3 +44,5 @@ export function summarize(runs: Measurement[]): { seconds: number; peakMb?: numb
   const peaks = runs.map((run) => run.peakMb).filter((peak): peak is number => peak !== undefined);
   return { seconds: median(runs.map((run) => run.seconds)), peakMb: peaks.length ? Math.max(...peaks) : undefined, all: runs.map((r) => r.seconds) };
 }
+
+export const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
