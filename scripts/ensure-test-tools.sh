@@ -3,8 +3,9 @@
 # Debian packages that provide them when this is a Debian machine and we are root.
 set -euo pipefail
 
+# chromium: the site's browser test drives Debian's Chromium through playwright-core.
 declare -A package_of=(
-  [python3]=python3 [zip]=zip [unzip]=unzip [zipinfo]=unzip [readelf]=binutils
+  [python3]=python3 [zip]=zip [unzip]=unzip [zipinfo]=unzip [readelf]=binutils [chromium]=chromium
 )
 missing=()
 for tool in "${!package_of[@]}"; do
