@@ -23,7 +23,20 @@ export interface BuildStore {
   ): Promise<BuildRecord>;
   failArchitecture(buildId: string, arch: Architecture, message: string, now: Date): Promise<BuildRecord>;
   failBuild(buildId: string, message: string, now: Date): Promise<BuildRecord>;
+  /** Live builds still QUEUED or PROCESSING, oldest first (recovery and the reaper's sweep). */
+  listUnfinished(): Promise<BuildRecord[]>;
+  /**
+   * Gives `arch` a second builder after its builder `endedInstanceId` ended before
+   * finishing: at most once per architecture of a build, atomically, and it restarts the
+   * build's `updated_at`. 'granted' for the one call that recorded it; 'repeat' when that
+   * same instance's end was handled already (EC2 reports shutting-down, then terminated);
+   * 'used' when an earlier instance had the retry; 'final' when the build is gone or
+   * finished, or that architecture is.
+   */
+  grantRetry(buildId: string, arch: Architecture, endedInstanceId: string, now: Date): Promise<RetryGrant>;
 }
+
+export type RetryGrant = 'granted' | 'repeat' | 'used' | 'final';
 
 export interface BuildQueue {
   send(buildId: string): Promise<void>;
@@ -48,4 +61,23 @@ export interface LogStore {
 /** Starts the builder for one architecture of a claimed build. */
 export interface Launcher {
   launch(buildId: string, arch: Architecture): Promise<void>;
+}
+
+/** A builder instance of this deployment, as its tags and EC2 describe it. */
+export interface BuilderInstance {
+  instanceId: string;
+  buildId: string;
+  arch: Architecture;
+  /** EC2's state name: pending, running, shutting-down, terminated, stopping, stopped. */
+  state: string;
+  launchedAt: Date;
+}
+
+/** The running builders, for the reaper. */
+export interface BuilderFleet {
+  /** The instance if it is one of this deployment's builders (Project, BuildId and Architecture tags). */
+  describe(instanceId: string): Promise<BuilderInstance | undefined>;
+  /** This deployment's builders that have not ended (pending, running, stopping, stopped). */
+  listLive(): Promise<BuilderInstance[]>;
+  terminate(instanceIds: readonly string[]): Promise<void>;
 }

@@ -1,8 +1,8 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as transitions from '../build-record.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { BuildStore } from '../ports.js';
+import type { BuildStore, RetryGrant } from '../ports.js';
 import type { Architecture } from '../runtime-catalog.js';
 import type { BuildRecord } from '../schemas.js';
 
@@ -14,6 +14,8 @@ export const MAX_ITEM_BYTES = 350 * 1024;
 
 const BUILD_ID = /^[A-Za-z0-9-]{1,64}$/;
 const VERSION = 'version';
+/** Item attribute beside the record: architecture -> the instance whose end gave it a retry. */
+const RELAUNCHES = 'relaunches';
 const MAX_ATTEMPTS = 10;
 const TRIMMED_WARNING = 'package list trimmed';
 
@@ -55,10 +57,13 @@ export interface DynamoBuildStoreOptions {
   now?: () => Date;
 }
 
+type Relaunches = Partial<Record<Architecture, string>>;
+
 interface Versioned {
   record: BuildRecord;
   /** Undefined for an item written without a version. */
   version: number | undefined;
+  relaunches: Relaunches | undefined;
 }
 
 /**
@@ -71,7 +76,10 @@ interface Versioned {
  * callers race. Expired records read as absent even before TTL deletes them. Records
  * are kept under MAX_ITEM_BYTES by trimming a completing architecture's package list
  * (noted in its report's warnings). DynamoDB errors other than a failed condition
- * propagate unchanged. Ids outside `[A-Za-z0-9-]{1,64}` name no build.
+ * propagate unchanged. Ids outside `[A-Za-z0-9-]{1,64}` name no build. Granted retries
+ * live in the item's `relaunches` map beside the record (never in what `get` answers),
+ * carried through every later write. `listUnfinished` scans the table, which TTL keeps
+ * to the builds of the last artifact lifetime.
  */
 export function createDynamoBuildStore(options: DynamoBuildStoreOptions): BuildStore {
   const { client, tableName } = options;
@@ -88,37 +96,51 @@ export function createDynamoBuildStore(options: DynamoBuildStoreOptions): BuildS
     return isExpired(versioned.record, now()) ? undefined : versioned;
   }
 
+  /** Puts `next` in place of `current` if the item is still at `current`'s version. */
+  async function put(current: Versioned, next: BuildRecord, relaunches: Relaunches | undefined): Promise<boolean> {
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...toItem(next), ...(relaunches && { [RELAUNCHES]: relaunches }), [VERSION]: (current.version ?? 0) + 1 },
+          ...versionCondition(current.version),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `attempt` on the live item until it no longer loses a race (it answers undefined
+   * when `put` lost), pausing between attempts. Undefined if there is no live build.
+   */
+  async function untilWritten<T>(buildId: string, attempt: (current: Versioned) => Promise<T | undefined>): Promise<T | undefined> {
+    for (let round = 1; ; round++) {
+      const current = await readLive(buildId);
+      if (!current) return undefined;
+      const outcome = await attempt(current);
+      if (outcome !== undefined) return outcome;
+      if (round >= MAX_ATTEMPTS) throw new Error(`build ${buildId} changed under ${round} concurrent updates; giving up`);
+      await jitteredPause(round);
+    }
+  }
+
   /**
    * Applies `change` until it lands on the version it was computed from. Answers the
    * stored record and whether this call wrote it, or undefined if there is no live build.
    */
-  async function update(
+  function update(
     buildId: string,
     change: (record: BuildRecord) => BuildRecord,
   ): Promise<{ record: BuildRecord; written: boolean } | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await readLive(buildId);
-      if (!current) return undefined;
+    return untilWritten(buildId, async (current) => {
       const next = change(current.record);
       if (next === current.record) return { record: current.record, written: false };
-      const item = toItem(next);
-      try {
-        await client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...item, [VERSION]: (current.version ?? 0) + 1 },
-            ...versionCondition(current.version),
-          }),
-        );
-        return { record: item, written: true };
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-        if (attempt >= MAX_ATTEMPTS) {
-          throw new Error(`build ${buildId} changed under ${attempt} concurrent updates; giving up`, { cause: error });
-        }
-        await jitteredPause(attempt);
-      }
-    }
+      return (await put(current, next, current.relaunches)) ? { record: toItem(next), written: true } : undefined;
+    });
   }
 
   async function transition(buildId: string, change: (record: BuildRecord) => BuildRecord): Promise<BuildRecord> {
@@ -189,6 +211,42 @@ export function createDynamoBuildStore(options: DynamoBuildStoreOptions): BuildS
     failArchitecture: (buildId, arch, message, at) =>
       transition(buildId, (r) => transitions.failArchitecture(r, arch, message, at)),
     failBuild: (buildId, message, at) => transition(buildId, (r) => transitions.failBuild(r, message, at)),
+
+    async listUnfinished() {
+      const records: BuildRecord[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        // A scan reads the whole table; records expire (TTL) after their lifetime, so it stays small.
+        const page = await client.send(
+          new ScanCommand({
+            TableName: tableName,
+            ConsistentRead: true,
+            FilterExpression: '#status IN (:queued, :processing) AND #expires > :now',
+            ExpressionAttributeNames: { '#status': 'status', '#expires': 'expires_at' },
+            ExpressionAttributeValues: { ':queued': 'QUEUED', ':processing': 'PROCESSING', ':now': now().getTime() / 1000 },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const { record } = fromItem(item);
+          if (!transitions.isFinal(record) && !isExpired(record, now())) records.push(record);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return records.sort((a, b) => a.created_at.localeCompare(b.created_at));
+    },
+
+    async grantRetry(buildId, arch, endedInstanceId, at) {
+      const grant = await untilWritten<RetryGrant>(buildId, async (current) => {
+        const state = current.record.arches[arch];
+        if (transitions.isFinal(current.record) || !state || state.status === 'COMPLETED' || state.status === 'FAILED') return 'final';
+        const earlier = current.relaunches?.[arch];
+        if (earlier !== undefined) return earlier === endedInstanceId ? 'repeat' : 'used';
+        const next = { ...current.record, updated_at: at.toISOString() };
+        return (await put(current, next, { ...current.relaunches, [arch]: endedInstanceId })) ? 'granted' : undefined;
+      });
+      return grant ?? 'final';
+    },
   };
 }
 
@@ -211,8 +269,12 @@ function toItem(record: BuildRecord): BuildRecord {
 }
 
 function fromItem(item: Record<string, unknown>): Versioned {
-  const { [VERSION]: version, ...record } = item;
-  return { record: record as unknown as BuildRecord, version: typeof version === 'number' ? version : undefined };
+  const { [VERSION]: version, [RELAUNCHES]: relaunches, ...record } = item;
+  return {
+    record: record as unknown as BuildRecord,
+    version: typeof version === 'number' ? version : undefined,
+    relaunches: typeof relaunches === 'object' && relaunches !== null ? (relaunches as Relaunches) : undefined,
+  };
 }
 
 function isExpired(record: BuildRecord, at: Date): boolean {

@@ -2,7 +2,8 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as transitions from '../build-record.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { BuildStore } from '../ports.js';
+import type { BuildStore, RetryGrant } from '../ports.js';
+import type { Architecture } from '../runtime-catalog.js';
 import type { BuildRecord } from '../schemas.js';
 import { createFileExclusive, isErrno, writeFileAtomic } from './atomic-file.js';
 import { createKeyLock } from './key-lock.js';
@@ -16,6 +17,14 @@ export interface FileBuildStoreOptions {
 
 const BUILD_ID = /^[A-Za-z0-9-]{1,64}$/;
 const RECORD_FILE = /^([A-Za-z0-9-]{1,64})\.json$/;
+/** Key beside the record in its file: architecture -> the instance whose end gave it a retry. */
+const RELAUNCHES = 'relaunches';
+
+type Relaunches = Partial<Record<Architecture, string>>;
+interface Stored {
+  record: BuildRecord;
+  relaunches: Relaunches | undefined;
+}
 
 /**
  * BuildStore on local files, one JSON file per build, each write atomic. Transitions are
@@ -24,10 +33,7 @@ const RECORD_FILE = /^([A-Za-z0-9-]{1,64})\.json$/;
  * rebuilt from the files when the store is first used and kept in memory after that.
  * Expired records read as absent. Ids outside `[A-Za-z0-9-]{1,64}` name no build.
  */
-export interface FileBuildStore extends BuildStore {
-  /** Live builds still QUEUED or PROCESSING, for recovery when the local server starts. */
-  listUnfinished(): Promise<BuildRecord[]>;
-}
+export type FileBuildStore = BuildStore;
 
 export function createFileBuildStore(options: FileBuildStoreOptions): FileBuildStore {
   const buildsDir = join(options.dir, 'builds');
@@ -45,28 +51,43 @@ export function createFileBuildStore(options: FileBuildStoreOptions): FileBuildS
     return index;
   }
 
-  async function readRecord(buildId: string): Promise<BuildRecord | undefined> {
+  async function readStored(buildId: string): Promise<Stored | undefined> {
     if (!BUILD_ID.test(buildId)) return undefined;
     try {
-      return JSON.parse(await readFile(pathOf(buildId), 'utf8')) as BuildRecord;
+      const { [RELAUNCHES]: relaunches, ...record } = JSON.parse(await readFile(pathOf(buildId), 'utf8')) as BuildRecord & {
+        [RELAUNCHES]?: Relaunches;
+      };
+      return { record, relaunches };
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return undefined;
       throw error;
     }
   }
 
+  async function readRecord(buildId: string): Promise<BuildRecord | undefined> {
+    return (await readStored(buildId))?.record;
+  }
+
+  async function readLiveStored(buildId: string): Promise<Stored | undefined> {
+    const stored = await readStored(buildId);
+    return stored && !isExpired(stored.record, now()) ? stored : undefined;
+  }
+
   async function readLive(buildId: string): Promise<BuildRecord | undefined> {
-    const record = await readRecord(buildId);
-    return record && !isExpired(record, now()) ? record : undefined;
+    return (await readLiveStored(buildId))?.record;
+  }
+
+  function write(record: BuildRecord, relaunches: Relaunches | undefined): Promise<void> {
+    return writeFileAtomic(pathOf(record.build_id), JSON.stringify(relaunches ? { ...record, [RELAUNCHES]: relaunches } : record));
   }
 
   /** Read, transform, write back under the build's lock; unchanged records are not rewritten. */
   function update(buildId: string, change: (record: BuildRecord) => BuildRecord): Promise<BuildRecord> {
     return lock.run(buildId, async () => {
-      const record = await readLive(buildId);
-      if (!record) throw new NotFoundError(`build ${buildId} not found`);
-      const next = change(record);
-      if (next !== record) await writeFileAtomic(pathOf(buildId), JSON.stringify(next));
+      const stored = await readLiveStored(buildId);
+      if (!stored) throw new NotFoundError(`build ${buildId} not found`);
+      const next = change(stored.record);
+      if (next !== stored.record) await write(next, stored.relaunches);
       return next;
     });
   }
@@ -100,10 +121,10 @@ export function createFileBuildStore(options: FileBuildStoreOptions): FileBuildS
 
     async claim(buildId, at) {
       return lock.run(buildId, async () => {
-        const record = await readLive(buildId);
-        const next = record && transitions.claimBuild(record, at);
+        const stored = await readLiveStored(buildId);
+        const next = stored && transitions.claimBuild(stored.record, at);
         if (!next) return false;
-        await writeFileAtomic(pathOf(buildId), JSON.stringify(next));
+        await write(next, stored.relaunches);
         return true;
       });
     },
@@ -124,6 +145,18 @@ export function createFileBuildStore(options: FileBuildStoreOptions): FileBuildS
         }
       }
       return unfinished.sort((a, b) => a.created_at.localeCompare(b.created_at));
+    },
+
+    grantRetry(buildId, arch, endedInstanceId, at) {
+      return lock.run(buildId, async (): Promise<RetryGrant> => {
+        const stored = await readLiveStored(buildId);
+        const state = stored?.record.arches[arch];
+        if (!stored || transitions.isFinal(stored.record) || !state || state.status === 'COMPLETED' || state.status === 'FAILED') return 'final';
+        const earlier = stored.relaunches?.[arch];
+        if (earlier !== undefined) return earlier === endedInstanceId ? 'repeat' : 'used';
+        await write({ ...stored.record, updated_at: at.toISOString() }, { ...stored.relaunches, [arch]: endedInstanceId });
+        return 'granted';
+      });
     },
   };
 }

@@ -216,6 +216,76 @@ export function describeBuildStoreContract(name: string, makeStore: () => Promis
       await expect(store.failBuild(id, 'boom', at(1))).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('lists the QUEUED and PROCESSING builds, oldest first, and nothing finished or expired', async () => {
+      const old = await created({ now: new Date(start - 30 * 60_000) });
+      const processing = await created({ now: new Date(start - 20 * 60_000) });
+      await store.claim(processing.build_id, at(0));
+      const failed = await created();
+      await store.failBuild(failed.build_id, 'boom', at(1));
+      await completed();
+      await created({ now: new Date(start - 2 * HOUR * 1000), ttlSeconds: HOUR });
+
+      const unfinished = await store.listUnfinished();
+      expect(unfinished.map((record) => [record.build_id, record.status])).toEqual([
+        [old.build_id, 'QUEUED'],
+        [processing.build_id, 'PROCESSING'],
+      ]);
+      expect(unfinished[1]).toEqual(await store.get(processing.build_id));
+    });
+
+    it('grants one retry per architecture, tells a repeated end from another instance, and keeps the record clean', async () => {
+      const record = await created();
+      const id = record.build_id;
+      await store.claim(id, at(1));
+      await store.startArchitecture(id, 'x86_64', at(1));
+
+      expect(await store.grantRetry(id, 'x86_64', 'i-0aaa', at(5))).toBe('granted');
+      expect(await store.grantRetry(id, 'x86_64', 'i-0aaa', at(6))).toBe('repeat');
+      expect(await store.grantRetry(id, 'x86_64', 'i-0bbb', at(7))).toBe('used');
+      expect(await store.grantRetry(id, 'arm64', 'i-0ccc', at(8))).toBe('granted');
+
+      const stored = await store.get(id);
+      expect(Object.keys(stored ?? {}).sort()).toEqual(Object.keys(record).sort());
+      expect(stored).toMatchObject({ status: 'PROCESSING', updated_at: at(8).toISOString() });
+      expect(stored?.arches.x86_64?.status).toBe('BUILDING');
+      expect((await store.listUnfinished()).find((r) => r.build_id === id)).toEqual(stored);
+    });
+
+    it('remembers a granted retry through later transitions', async () => {
+      const record = await created();
+      const id = record.build_id;
+      await store.claim(id, at(1));
+      await store.startArchitecture(id, 'x86_64', at(1));
+      expect(await store.grantRetry(id, 'x86_64', 'i-0aaa', at(5))).toBe('granted');
+      await store.startArchitecture(id, 'arm64', at(6));
+      await store.completeArchitecture(id, 'arm64', archResult('arm64', id), at(7));
+      expect(await store.grantRetry(id, 'x86_64', 'i-0bbb', at(20))).toBe('used');
+      expect(await store.grantRetry(id, 'x86_64', 'i-0aaa', at(21))).toBe('repeat');
+    });
+
+    it('grants no retry to a finished architecture, a finished build or an unknown build', async () => {
+      const record = await created();
+      const id = record.build_id;
+      await store.claim(id, at(1));
+      await store.startArchitecture(id, 'arm64', at(1));
+      await store.completeArchitecture(id, 'arm64', archResult('arm64', id), at(2));
+      expect(await store.grantRetry(id, 'arm64', 'i-0aaa', at(3))).toBe('final');
+
+      await store.failArchitecture(id, 'x86_64', 'boom', at(4));
+      expect(await store.grantRetry(id, 'x86_64', 'i-0bbb', at(5))).toBe('final');
+      expect(await store.grantRetry(randomUUID(), 'x86_64', 'i-0ccc', at(5))).toBe('final');
+    });
+
+    it('grants exactly one of 10 concurrent retries of one architecture', async () => {
+      const record = await created();
+      await store.claim(record.build_id, at(1));
+      const grants = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.grantRetry(record.build_id, 'x86_64', `i-0${i}`, at(2))),
+      );
+      expect(grants.filter((grant) => grant === 'granted')).toHaveLength(1);
+      expect(grants.filter((grant) => grant === 'used')).toHaveLength(9);
+    });
+
     it('finds a COMPLETED, unexpired build by request key', async () => {
       const done = await completed();
       expect(await store.findReusable(done.request_key, new Date())).toEqual(done);
