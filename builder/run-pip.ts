@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { MarkerEnvironment } from '../core/marker-environment.js';
 import { normalizeName } from '../core/requirements.js';
 import { redactUrl } from './index-client.js';
+import { PIP_TARGET_ENV_PY } from './python-scripts.js';
 import { runProcess, type ProcessResult } from './run-process.js';
 
 /**
@@ -24,7 +24,7 @@ export interface RunPipOptions {
   /** Called with each line of combined stdout and stderr as it arrives. */
   onOutput?: (line: string) => void;
   cwd?: string;
-  /** Path of pip-target-env.py; default the one beside this module. */
+  /** Path of a pip-target-env.py; default a copy of builder/pip-target-env.py written for this run. */
   shim?: string;
 }
 
@@ -32,8 +32,6 @@ export type PipRun = ProcessResult;
 
 /** Start of the last output line of a run stopped at its time limit. */
 export const TIMEOUT_MARKER = '[pip was stopped after';
-
-export const DEFAULT_SHIM = fileURLToPath(new URL('./pip-target-env.py', import.meta.url));
 
 /** The whole environment pip sees. */
 export function pipEnvironment(home: string, path = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): Record<string, string> {
@@ -58,7 +56,13 @@ export async function runPip(opts: RunPipOptions): Promise<PipRun> {
 
 async function spawnPip(opts: RunPipOptions, home: string): Promise<PipRun> {
   const python = opts.python ?? 'python3';
-  const argv = [opts.shim ?? DEFAULT_SHIM, JSON.stringify(opts.markerEnvironment), ...opts.args];
+  let shim = opts.shim;
+  if (!shim) {
+    // Written per run rather than read beside this module: the agent runs as a one-file bundle.
+    shim = join(home, 'pip-target-env.py');
+    await writeFile(shim, PIP_TARGET_ENV_PY);
+  }
+  const argv = [shim, JSON.stringify(opts.markerEnvironment), ...opts.args];
   const result = await runProcess(python, argv, { cwd: opts.cwd, env: pipEnvironment(home), timeoutMs: opts.timeoutMs, onOutput: opts.onOutput }).catch(
     (error: Error) => {
       throw new Error(`could not start ${python} to run pip: ${(error.cause as Error | undefined)?.message ?? error.message}`, { cause: error });
