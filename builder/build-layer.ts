@@ -8,6 +8,7 @@ import { allowedPlatformTags, deprecationStage, RUNTIMES, type Architecture } fr
 import type { ArchReport, BuildRequest, PackageSize } from '../core/schemas.js';
 import type { ContainerEngine } from './container-engine.js';
 import { dependenciesOf, dependencyClosure, type Root } from './dependency-graph.js';
+import { verifyLayerImports, type ImportCheck } from './import-check.js';
 import { inspectLayerTree } from './inspect-layer.js';
 import { installPackages, installPaths } from './install-packages.js';
 import { readInstalledDistributions, type InstalledDistribution } from './installed-distributions.js';
@@ -25,6 +26,8 @@ export interface BuilderOptions {
   python?: string;
   pipTimeoutMs?: number;
   container?: { engine: ContainerEngine; imagePrefix?: string };
+  /** Imports every top-level module of each zip with the target Python before it is accepted. */
+  importCheck?: ImportCheck;
   workRoot?: string;
 }
 
@@ -58,6 +61,11 @@ function packageSizes(distributions: InstalledDistribution[]): PackageSize[] {
 
 function largest(packages: PackageSize[]): PackageSize[] {
   return [...packages].sort((a, b) => b.size - a.size || a.name.localeCompare(b.name)).slice(0, LARGEST_SHOWN);
+}
+
+/** The importable name a distribution's file belongs to: `botocore/x.py` -> botocore, `six.py` -> six. */
+function topLevelModule(file: string): string {
+  return (file.split('/')[0] ?? '').replace(/\.py$/, '').split('.')[0] ?? '';
 }
 
 /** Deletes the distributions' files, then the directories that this left empty. */
@@ -121,8 +129,8 @@ export async function buildLayer(input: LayerBuildInput, options: BuilderOptions
     const roots = applicableRoots(input.requirements, environment);
 
     const removedKeys = request.exclude_runtime_sdk ? runtimeSdkRemovals(roots, distributions, environment) : [];
+    const removed = distributions.filter((distribution) => removedKeys.includes(distribution.key));
     if (removedKeys.length > 0) {
-      const removed = distributions.filter((distribution) => removedKeys.includes(distribution.key));
       await removeDistributions(paths.siteDir, removed);
       distributions = distributions.filter((distribution) => !removedKeys.includes(distribution.key));
       log(`removed the runtime's AWS SDK: ${removed.map((d) => `${d.name} ${d.version}`).join(', ')}`);
@@ -176,6 +184,24 @@ export async function buildLayer(input: LayerBuildInput, options: BuilderOptions
       if (file.size > LAMBDA_LIMITS.directUploadZipBytes) {
         warnings.push(
           `${file.filename} is ${formatBytes(file.size)} zipped, over Lambda's ${formatBytes(LAMBDA_LIMITS.directUploadZipBytes)} direct-upload limit: upload it to S3 and publish it with --content S3Bucket=...,S3Key=...`,
+        );
+      }
+    }
+    if (options.importCheck) {
+      const runtimeProvided = new Set(removed.flatMap((distribution) => distribution.files.map(topLevelModule)));
+      for (const file of files) {
+        warnings.push(
+          ...(await verifyLayerImports({
+            zip: file,
+            runtime,
+            arch,
+            layout: request.layout,
+            check: options.importCheck,
+            timeoutMs: options.pipTimeoutMs ?? 15 * 60_000,
+            log,
+            runtimeProvided,
+            workRoot: options.workRoot,
+          })),
         );
       }
     }
