@@ -13,6 +13,7 @@ const record = () =>
   });
 const result = { files: [], report: undefined as never };
 
+
 describe('build state machine', () => {
   it('starts QUEUED with one entry per architecture and the seed expiry in seconds', () => {
     const r = record();

@@ -4,8 +4,10 @@ import type { ArchReport, BuildRecord, BuildRequest, StoredFile } from './schema
 /**
  * The build state machine as pure functions. A build is QUEUED until claimed, PROCESSING
  * while any architecture works, COMPLETED only when every requested architecture has its
- * files, FAILED as soon as one architecture fails (the first failure's message wins).
- * Stores apply these transitions atomically.
+ * files, FAILED once every architecture has finished and one of them failed. The first
+ * failure's message is the build's error_message from the moment it happens; the other
+ * architectures still finish, so a client that stops at the final status finds every zip
+ * that was built. Stores apply these transitions atomically.
  */
 
 export function newBuildRecord(args: {
@@ -51,19 +53,23 @@ export function completeArchitecture(
 ): BuildRecord {
   const state = record.arches[arch];
   if (!state || state.status === 'COMPLETED' || state.status === 'FAILED') return record;
-  const next = withArch(record, arch, { ...state, status: 'COMPLETED', finished_at: now.toISOString(), ...result }, now);
-  const allDone = next.request.architectures.every((a) => next.arches[a]?.status === 'COMPLETED');
-  if (allDone && next.status !== 'FAILED') {
-    return { ...next, status: 'COMPLETED', completed_at: now.toISOString() };
-  }
-  return next;
+  return settle(withArch(record, arch, { ...state, status: 'COMPLETED', finished_at: now.toISOString(), ...result }, now), now);
 }
 
 export function failArchitecture(record: BuildRecord, arch: Architecture, message: string, now: Date): BuildRecord {
   const state = record.arches[arch];
   if (!state || state.status === 'COMPLETED' || state.status === 'FAILED') return record;
   const next = withArch(record, arch, { ...state, status: 'FAILED', finished_at: now.toISOString(), error_message: message }, now);
-  return failBuild(next, `${arch}: ${message}`, now);
+  return settle({ ...next, error_message: next.error_message ?? `${arch}: ${message}` }, now);
+}
+
+/** Makes the build final once every architecture is: COMPLETED if all built, else FAILED. */
+function settle(record: BuildRecord, now: Date): BuildRecord {
+  if (isFinal(record)) return record;
+  const states = record.request.architectures.map((arch) => record.arches[arch]?.status);
+  if (states.every((status) => status === 'COMPLETED')) return { ...record, status: 'COMPLETED', completed_at: now.toISOString() };
+  if (states.every((status) => status === 'COMPLETED' || status === 'FAILED')) return { ...record, status: 'FAILED', completed_at: now.toISOString() };
+  return record;
 }
 
 /** Fails the whole build; a build already final keeps its state and first message. */

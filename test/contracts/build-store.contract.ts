@@ -191,6 +191,20 @@ export function describeBuildStoreContract(name: string, makeStore: () => Promis
       expect(await store.get(id)).toMatchObject({ status: 'FAILED', error_message: firstMessage });
     });
 
+    it('keeps a build PROCESSING after one architecture fails until the other has finished', async () => {
+      const record = await created();
+      const id = record.build_id;
+      await store.claim(id, at(1));
+      await store.startArchitecture(id, 'x86_64', at(1));
+      await store.startArchitecture(id, 'arm64', at(1));
+      const failed = await store.failArchitecture(id, 'arm64', 'numpy has no wheel for aarch64', at(2));
+      expect(failed).toMatchObject({ status: 'PROCESSING', error_message: 'arm64: numpy has no wheel for aarch64' });
+      const done = await store.completeArchitecture(id, 'x86_64', archResult('x86_64', id), at(3));
+      expect(done.status).toBe('FAILED');
+      expect(done.arches.x86_64?.files.length).toBeGreaterThan(0);
+      expect(await store.get(id)).toMatchObject({ status: 'FAILED', error_message: 'arm64: numpy has no wheel for aarch64' });
+    });
+
     it('fails a build that never got claimed, e.g. when its message ran out of retries', async () => {
       const record = await created();
       const failed = await store.failBuild(record.build_id, 'message exhausted its retries', at(1));
