@@ -36,6 +36,9 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     throw new Error(`bad local server configuration: ${problems}`);
   }
   const values = parsed.data;
+  if (values.PORT === 0 && !values.LAYER_PUBLIC_URL) {
+    throw new Error('bad local server configuration: PORT=0 picks a random port, so download links need LAYER_PUBLIC_URL; set PORT to a fixed port');
+  }
   const dataDir = resolve(values.LAYER_DATA_DIR);
   return Object.freeze({
     ...values,

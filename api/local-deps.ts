@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { createDockerEngine } from '../builder/container-engine.js';
 import { runArchitectureBuild } from '../builder/run-architecture-build.js';
 import { createDiskArtifactStore, type DiskArtifactStore } from '../core/local/disk-artifact-store.js';
@@ -10,6 +9,7 @@ import type { Architecture } from '../core/runtime-catalog.js';
 import { processBuild } from '../worker/process-build.js';
 import type { AppDeps } from './app.js';
 import type { LocalConfig } from './local-config.js';
+import { localPaths } from './local-housekeeping.js';
 
 export interface LocalDeps extends AppDeps {
   store: FileBuildStore;
@@ -24,17 +24,19 @@ export interface LocalDeps extends AppDeps {
  */
 export function createLocalDeps(config: LocalConfig, report: AppDeps['report'] = (m, e) => console.error(m, e)): LocalDeps {
   const store = createFileBuildStore({ dir: config.dataDir });
+  const paths = localPaths(config.dataDir);
   const artifacts = createDiskArtifactStore({
-    dir: join(config.dataDir, 'artifacts'),
+    dir: paths.artifacts,
     baseUrl: config.publicUrl,
     secret: config.signingSecret,
   });
-  const logs = createFileLogStore({ dir: join(config.dataDir, 'logs') });
+  const logs = createFileLogStore({ dir: config.dataDir });
   const builder = {
     index: { indexUrl: config.LAYER_INDEX_URL, extraIndexUrls: config.LAYER_EXTRA_INDEX_URLS },
     python: config.LAYER_PYTHON,
     pipTimeoutMs: config.LAYER_PIP_TIMEOUT_MINUTES * 60_000,
     container: { engine: createDockerEngine(), imagePrefix: config.LAYER_BUILDER_IMAGE_PREFIX },
+    workRoot: paths.work,
   };
 
   const runs = new Map<string, Array<Promise<void>>>();

@@ -10,7 +10,12 @@ import type { DiskArtifactStore } from '../core/local/disk-artifact-store.js';
  */
 export function createLocalDownloads(artifacts: DiskArtifactStore) {
   return new Hono().get('/downloads/*', async (c) => {
-    const key = decodeURIComponent(c.req.path.slice('/downloads/'.length));
+    let key: string;
+    try {
+      key = decodeURIComponent(c.req.path.slice('/downloads/'.length));
+    } catch {
+      return c.json({ error: 'this download link is not valid' }, 403);
+    }
     const resolved = artifacts.resolveSignedDownload(key, c.req.query());
     if (resolved === 'expired') return c.json({ error: 'this download link has expired; GET the build again for a fresh one' }, 403);
     if (resolved === 'invalid') return c.json({ error: 'this download link is not valid' }, 403);

@@ -76,6 +76,15 @@ describe('the local server over HTTP, driven by the typed client', () => {
     const tampered = new URL(file.download_url);
     tampered.searchParams.set('filename', 'other.zip');
     expect((await fetch(tampered)).status).toBe(403);
+    const malformed = await fetch(`${server.url}/downloads/builds/%ZZ/x.zip?filename=x&expires=1&signature=a`);
+    expect(malformed.status).toBe(403);
+    expect(await malformed.json()).toMatchObject({ error: expect.stringContaining('not valid') });
+  });
+
+  it('answers unknown routes with the API\'s JSON 404', async () => {
+    const response = await fetch(`${server.url}/nope`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: 'no route for GET /nope' });
   });
 
   it('answers an identical request at once from the finished build', async () => {

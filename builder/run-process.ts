@@ -43,9 +43,32 @@ class OutputTail {
   }
 }
 
+/** Process groups still running, ended if this process exits first (a child in its own group would outlive it). */
+const runningGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function trackGroup(pid: number | undefined): () => void {
+  if (pid === undefined) return () => {};
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const group of runningGroups) {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    });
+  }
+  runningGroups.add(pid);
+  return () => runningGroups.delete(pid);
+}
+
 /** Rejects only when the program cannot be started (e.g. not installed). */
 export function runProcess(command: string, args: readonly string[], opts: ProcessOptions): Promise<ProcessResult> {
   const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const untrack = trackGroup(child.pid);
   const output = new OutputTail();
   const emit = (line: string): void => {
     output.add(line);
@@ -84,11 +107,13 @@ export function runProcess(command: string, args: readonly string[], opts: Proce
     child.once('error', (error) => {
       clearTimeout(timeout);
       clearTimeout(killTimer);
+      untrack();
       reject(new Error(`could not start ${command}: ${error.message}`, { cause: error }));
     });
     child.once('close', (code) => {
       clearTimeout(timeout);
       clearTimeout(killTimer);
+      untrack();
       flushers.forEach((flush) => flush());
       resolve({ exitCode: code, timedOut, output: output.text() });
     });

@@ -25,7 +25,7 @@ export function newBuildRecord(args: {
     request_key: args.requestKey,
     created_at: createdAt,
     updated_at: createdAt,
-    expires_at: Math.floor(args.now.getTime() / 1000) + args.ttlSeconds,
+    expires_at: Math.floor(args.now.getTime() / 1000 + args.ttlSeconds),
     arches: Object.fromEntries(args.request.architectures.map((arch) => [arch, { status: 'QUEUED', files: [] }])),
   };
 }

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as transitions from '../build-record.js';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -13,6 +13,8 @@ export interface FileBuildStoreOptions {
   dir: string;
   /** Clock for expiry in `get` and transitions; defaults to the system clock. */
   now?: () => Date;
+  /** Told about a record file that cannot be read; it is skipped and left on disk. */
+  onUnreadable?: (path: string, error: unknown) => void;
 }
 
 const BUILD_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -33,18 +35,22 @@ interface Stored {
  * rebuilt from the files when the store is first used and kept in memory after that.
  * Expired records read as absent. Ids outside `[A-Za-z0-9-]{1,64}` name no build.
  */
-export type FileBuildStore = BuildStore;
+export interface FileBuildStore extends BuildStore {
+  /** Deletes the records whose lifetime is over; answers their ids (their files go next). */
+  deleteExpired(at: Date): Promise<string[]>;
+}
 
 export function createFileBuildStore(options: FileBuildStoreOptions): FileBuildStore {
   const buildsDir = join(options.dir, 'builds');
   const now = options.now ?? (() => new Date());
   const lock = createKeyLock();
+  const onUnreadable = options.onUnreadable ?? ((path, error) => console.error(`skipping unreadable build record ${path}`, error));
   let index: Promise<Map<string, Set<string>>> | undefined;
 
   const pathOf = (buildId: string) => join(buildsDir, `${buildId}.json`);
 
   function loadIndex(): Promise<Map<string, Set<string>>> {
-    index ??= rebuildIndex(buildsDir).catch((error: unknown) => {
+    index ??= rebuildIndex(buildsDir, onUnreadable).catch((error: unknown) => {
       index = undefined;
       throw error;
     });
@@ -147,6 +153,25 @@ export function createFileBuildStore(options: FileBuildStoreOptions): FileBuildS
       return unfinished.sort((a, b) => a.created_at.localeCompare(b.created_at));
     },
 
+    async deleteExpired(at) {
+      const deleted: string[] = [];
+      for (const [key, ids] of await loadIndex()) {
+        for (const id of [...ids]) {
+          const gone = await lock.run(id, async () => {
+            const record = await readRecord(id);
+            if (record && !isExpired(record, at)) return false;
+            await rm(pathOf(id), { force: true });
+            return true;
+          });
+          if (!gone) continue;
+          ids.delete(id);
+          deleted.push(id);
+        }
+        if (ids.size === 0) (await loadIndex()).delete(key);
+      }
+      return deleted;
+    },
+
     grantRetry(buildId, arch, endedInstanceId, at) {
       return lock.run(buildId, async (): Promise<RetryGrant> => {
         const stored = await readLiveStored(buildId);
@@ -171,7 +196,7 @@ function addToIndex(keys: Map<string, Set<string>>, record: BuildRecord): void {
   keys.set(record.request_key, ids);
 }
 
-async function rebuildIndex(buildsDir: string): Promise<Map<string, Set<string>>> {
+async function rebuildIndex(buildsDir: string, onUnreadable: (path: string, error: unknown) => void): Promise<Map<string, Set<string>>> {
   const keys = new Map<string, Set<string>>();
   let names: string[];
   try {
@@ -186,7 +211,8 @@ async function rebuildIndex(buildsDir: string): Promise<Map<string, Set<string>>
     try {
       addToIndex(keys, JSON.parse(await readFile(path, 'utf8')) as BuildRecord);
     } catch (error) {
-      throw new Error(`cannot read build record ${path}`, { cause: error });
+      // One damaged file must not stop every new build; it stays on disk for a person to look at.
+      onUnreadable(path, error);
     }
   }
   return keys;
