@@ -42,6 +42,8 @@ describe('validateBuildRequest', () => {
     const b = validateBuildRequest({ ...base, requirements: '# x\nrequests == 2.32.4\n\nnumpy   # y\n', no_cache: true });
     const c = validateBuildRequest({ ...base, requirements: 'requests==2.32.4\nnumpy\n', python_version: '3.12' });
     expect(a.requestKey).toBe(b.requestKey);
+    const reordered = validateBuildRequest({ ...base, requirements: 'NumPy\nRequests==2.32.4\n' });
+    expect(reordered.requestKey).toBe(a.requestKey);
     expect(a.requestKey).not.toBe(c.requestKey);
   });
 });

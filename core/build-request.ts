@@ -35,7 +35,8 @@ export function validateBuildRequest(body: unknown): ValidBuildRequest {
 
 export function requestKeyOf(request: BuildRequest, requirements: Requirement[]): string {
   const canonical = {
-    requirements: requirements.map(formatRequirement),
+    // Names as PEP 503 keys and lines in order, so `IDNA` and `idna`, or a reordered file, share a build.
+    requirements: requirements.map((requirement) => formatRequirement({ ...requirement, name: requirement.key, extras: [...requirement.extras].sort() })).sort(),
     python_version: request.python_version,
     architectures: [...request.architectures].sort(),
     single_file: request.single_file,

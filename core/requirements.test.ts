@@ -75,8 +75,22 @@ describe('parseRequirements', () => {
     expect(issues[3]!.message).toContain('os_nam');
   });
 
+  it.each([
+    ['réquests', 'not a valid package name'],
+    ['Requests_', 'not a valid package name'],
+    ['numpy==1.*.3', 'not valid'],
+    ['numpy>=1.*', 'not valid'],
+  ])('refuses %s with a message that says what is wrong', (line, words) => {
+    const { issues } = parseRequirements(`${line}\n`);
+    expect(issues).toEqual([{ line: 1, message: expect.stringContaining(words) }]);
+  });
+
+  it('accepts a trailing wildcard after == and !=', () => {
+    expect(parseRequirements('numpy==1.26.*\nurllib3!=2.0.*\n').issues).toEqual([]);
+  });
+
   it('refuses empty input and oversized input', () => {
-    expect(parseRequirements('# nothing\n\n').issues[0]!.message).toContain('no package');
+    expect(parseRequirements('# nothing\n\n').issues[0]!.message).toContain('no package is named');
     const many = Array.from({ length: REQUIREMENTS_MAX_LINES + 5 }, (_, i) => `pkg${i}`).join('\n');
     expect(parseRequirements(many).issues[0]!.message).toContain(`limit is ${REQUIREMENTS_MAX_LINES}`);
     expect(parseRequirements('x'.repeat(70_000)).issues[0]!.message).toContain('bytes');

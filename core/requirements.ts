@@ -132,12 +132,15 @@ function parseRequirementLine(line: number, text: string): Requirement | Require
     rest = rest.slice(match[0].length).trim();
   }
 
+  if (rest !== '' && !/^[[(<>=!~]/.test(rest)) {
+    return refuse(`"${shorten(requirementPart.trim())}" is not a valid package name (letters, digits, ".", "-" and "_", starting and ending with a letter or digit)`);
+  }
   if (rest.startsWith('(') && rest.endsWith(')')) rest = rest.slice(1, -1).trim();
   const clauses = rest === '' ? [] : rest.split(',');
   const normalizedClauses: string[] = [];
   for (const clause of clauses) {
     const match = SPECIFIER_CLAUSE.exec(clause);
-    if (!match) return refuse(`version specifier "${shorten(clause.trim() || rest)}" of "${name}" is not valid (expected e.g. "==1.2.3" or ">=1,<2")`);
+    if (!match || !wildcardAllowed(match[1]!, match[2]!)) return refuse(`version specifier "${shorten(clause.trim() || rest)}" of "${name}" is not valid (expected e.g. "==1.2.3" or ">=1,<2")`);
     normalizedClauses.push(`${match[1]}${match[2]}`);
   }
 
@@ -154,6 +157,12 @@ function parseRequirementLine(line: number, text: string): Requirement | Require
   }
 
   return { line, name, key: normalizeName(name), extras, specifier: normalizedClauses.join(','), marker, hashes };
+}
+
+/** PEP 440: `*` only as a trailing `.*` after `==` or `!=`. */
+function wildcardAllowed(operator: string, version: string): boolean {
+  if (!version.includes('*')) return true;
+  return (operator === '==' || operator === '!=') && /^[^*]*\.\*$/.test(version);
 }
 
 function shorten(text: string, max = 80): string {
@@ -190,7 +199,7 @@ export function parseRequirements(text: string): ParsedRequirements {
     else requirements.push(parsed);
   }
   if (issues.length === 0 && requirements.length === 0) {
-    issues.push({ line: 0, message: 'requirements name no package' });
+    issues.push({ line: 0, message: 'no package is named (only blank lines and comments)' });
   }
   if (requirements.length > REQUIREMENTS_MAX_PACKAGES) {
     issues.push({ line: requirements[REQUIREMENTS_MAX_PACKAGES]!.line, message: `more than ${REQUIREMENTS_MAX_PACKAGES} requirements; the limit is ${REQUIREMENTS_MAX_PACKAGES}` });
