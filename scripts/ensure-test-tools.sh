@@ -5,7 +5,7 @@ set -euo pipefail
 
 # chromium: the site's browser test drives Debian's Chromium through playwright-core.
 declare -A package_of=(
-  [python3]=python3 [zip]=zip [unzip]=unzip [zipinfo]=unzip [readelf]=binutils [chromium]=chromium
+  [python3]=python3 [zip]=zip [unzip]=unzip [zipinfo]=unzip [readelf]=binutils [chromium]=chromium [shellcheck]=shellcheck
 )
 missing=()
 for tool in "${!package_of[@]}"; do
