@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,74 +16,134 @@ const settings: UserDataSettings = {
   project: 'layer-builder',
 };
 
-const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+let dir: string;
+let script: string;
+let file: string;
 
-describe('builder user data', () => {
-  let dir: string;
-  let script: string;
-  let file: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'user-data-'));
+  script = renderUserData(settings);
+  file = join(dir, 'user-data.sh');
+  await writeFile(file, script);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'user-data-'));
-    script = renderUserData(settings);
-    file = join(dir, 'user-data.sh');
-    await writeFile(file, script);
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+const STAND_INS = ['curl', 'dnf', 'systemctl', 'aws', 'node', 'shutdown', 'mkdir'] as const;
+type StandIn = (typeof STAND_INS)[number];
 
-  it('starts as a strict bash script that halts the instance whenever it exits', () => {
-    const lines = script.split('\n');
-    expect(lines[0]).toBe('#!/bin/bash');
-    expect(lines).toContain('set -euo pipefail');
-    expect(lines).toContain("trap 'shutdown -h now' EXIT");
-    expect(lines.indexOf("trap 'shutdown -h now' EXIT")).toBeLessThan(lines.findIndex((line) => line.startsWith('export ')));
-    expect(lines).toContain('shutdown -h +40');
-  });
+/**
+ * Runs the rendered script with bash in a sandbox: every command it calls that would
+ * touch the machine is a stand-in first on PATH that appends its name and arguments to a
+ * calls file (node also the environment the agent reads), then exits with the status
+ * asked of it. curl answers like IMDSv2 unless told to fail.
+ */
+async function runSandboxed(failing: Partial<Record<StandIn, number>> = {}) {
+  const sandbox = await mkdtemp(join(dir, 'sandbox-'));
+  const bin = join(sandbox, 'bin');
+  const calls = join(sandbox, 'calls');
+  await mkdir(bin);
+  for (const command of STAND_INS) {
+    const extra =
+      command === 'node'
+        ? ' BUILD_ID=$BUILD_ID ARCH=$ARCH TABLE_NAME=$TABLE_NAME BUCKET_NAME=$BUCKET_NAME AWS_REGION=$AWS_REGION MAX_BUILD_MINUTES=$MAX_BUILD_MINUTES INDEX_URL=$INDEX_URL EXTRA_INDEX_URLS=$EXTRA_INDEX_URLS BUILDER_IMAGE_PREFIX=$BUILDER_IMAGE_PREFIX PYTHON=$PYTHON INSTANCE_ID=$INSTANCE_ID'
+        : '';
+    const answer =
+      command === 'curl' && failing.curl === undefined
+        ? 'case "$*" in *api/token*) echo imds-token-1 ;; *instance-id*) echo i-0123456789abcdef0 ;; esac\n'
+        : '';
+    await writeFile(join(bin, command), `#!/bin/sh\necho "${command} $*${extra}" >> '${calls}'\n${answer}exit ${failing[command] ?? 0}\n`);
+    await chmod(join(bin, command), 0o755);
+  }
+  const result = spawnSync('bash', [file], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
+  const recorded = (await readFile(calls, 'utf8').catch(() => '')).trim().split('\n');
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls: recorded };
+}
 
-  it('exports the identifiers and settings, single-quoted', () => {
-    expect(script).toContain(`export LAYER_BUILD_ID='${settings.buildId}'\n`);
-    expect(script).toContain("export LAYER_ARCHITECTURE='arm64'\n");
-    expect(script).toContain("export AWS_REGION='eu-west-1'\n");
-    expect(script).toContain("export LAYER_TABLE_NAME='layer-builds'\n");
-    expect(script).toContain("export LAYER_BUCKET_NAME='layer-artifacts-prod'\n");
-    expect(script).toContain("export LAYER_AGENT_KEY='agent/agent-1.2.3.mjs'\n");
-    expect(script).toContain("export LAYER_MAX_BUILD_MINUTES='30'\n");
-    expect(script).toContain("export LAYER_PROJECT='layer-builder'\n");
-  });
+const WATCHDOG = 'shutdown -h +30';
+const POWER_OFF = 'shutdown -h now';
+const INSTALL = 'dnf install -y -q --setopt=install_weak_deps=False nodejs22 docker python3.12 python3.12-pip';
+const AGENT =
+  'node /opt/layer-builder/agent.mjs BUILD_ID=6f1c2f4e-0d9a-4c1e-9a55-2b1f1d0c9e11 ARCH=arm64 TABLE_NAME=layer-builds BUCKET_NAME=layer-artifacts-prod AWS_REGION=eu-west-1 MAX_BUILD_MINUTES=30 INDEX_URL=https://pypi.org/simple EXTRA_INDEX_URLS= BUILDER_IMAGE_PREFIX= PYTHON=python3.12';
 
-  it('runs as bash: fetches the agent from S3, runs it, then halts', async () => {
-    const bin = join(dir, 'bin');
-    await mkdir(bin);
-    // Stand-ins that print how they were called, so the script runs here unchanged.
-    for (const command of ['shutdown', 'mkdir', 'aws', 'node']) {
-      await writeFile(join(bin, command), '#!/bin/sh\necho "$(basename "$0") $*"\n', { mode: 0o755 });
-    }
-    const output = execFileSync('bash', [file], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
-    expect(output.trim().split('\n')).toEqual([
-      'shutdown -h +40',
+describe('builder bootstrap, run in a sandbox', () => {
+  it('arms the watchdog first, installs, starts docker, fetches and runs the agent, then powers off', async () => {
+    const run = await runSandboxed();
+    expect(run.status).toBe(0);
+    expect(run.calls).toEqual([
+      WATCHDOG,
+      "curl -sS --max-time 5 --retry 3 -X PUT -H X-aws-ec2-metadata-token-ttl-seconds: 300 http://169.254.169.254/latest/api/token",
+      'curl -sS --max-time 5 --retry 3 -H X-aws-ec2-metadata-token: imds-token-1 http://169.254.169.254/latest/meta-data/instance-id',
+      INSTALL,
+      'systemctl start docker',
       'mkdir -p /opt/layer-builder',
       'aws s3 cp --only-show-errors s3://layer-artifacts-prod/agent/agent-1.2.3.mjs /opt/layer-builder/agent.mjs',
-      'node /opt/layer-builder/agent.mjs',
-      'shutdown -h now',
+      `${AGENT} INSTANCE_ID=i-0123456789abcdef0`,
+      POWER_OFF,
     ]);
+    expect(run.stdout).toContain('layer builder for build 6f1c2f4e-0d9a-4c1e-9a55-2b1f1d0c9e11 (arm64) on i-0123456789abcdef0');
   });
 
-  it('halts the instance when a step fails', async () => {
-    const bin = join(dir, 'failing-bin');
-    await mkdir(bin);
-    for (const command of ['shutdown', 'mkdir', 'node']) {
-      await writeFile(join(bin, command), '#!/bin/sh\necho "$(basename "$0") $*"\n', { mode: 0o755 });
+  it('arms the watchdog before any install or download', async () => {
+    const { calls } = await runSandboxed();
+    const watchdog = calls.indexOf(WATCHDOG);
+    expect(watchdog).toBe(0);
+    for (const step of ['dnf', 'systemctl', 'aws', 'node']) {
+      expect(calls.findIndex((call) => call.startsWith(`${step} `))).toBeGreaterThan(watchdog);
     }
-    await writeFile(join(bin, 'aws'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
-    const result = spawnSync('bash', [file], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
-    expect(result.status).not.toBe(0);
-    expect(result.stdout.trim().split('\n')).toEqual(['shutdown -h +40', 'mkdir -p /opt/layer-builder', 'shutdown -h now']);
+  });
+
+  it('powers off when the agent fails', async () => {
+    const run = await runSandboxed({ node: 1 });
+    expect(run.status).not.toBe(0);
+    expect(run.calls.slice(-2)).toEqual([`${AGENT} INSTANCE_ID=i-0123456789abcdef0`, POWER_OFF]);
+  });
+
+  it('powers off when the install fails, without starting docker or the agent', async () => {
+    const run = await runSandboxed({ dnf: 1 });
+    expect(run.status).not.toBe(0);
+    expect(run.calls[0]).toBe(WATCHDOG);
+    expect(run.calls.slice(-2)).toEqual([INSTALL, POWER_OFF]);
+    expect(run.calls.some((call) => /^(systemctl|aws|node) /.test(call))).toBe(false);
+  });
+
+  it('powers off when docker does not start or the agent cannot be fetched', async () => {
+    expect((await runSandboxed({ systemctl: 1 })).calls.slice(-2)).toEqual(['systemctl start docker', POWER_OFF]);
+    const fetch = await runSandboxed({ aws: 1 });
+    expect(fetch.calls.at(-1)).toBe(POWER_OFF);
+    expect(fetch.calls.some((call) => call.startsWith('node '))).toBe(false);
+  });
+
+  it('still builds when the instance metadata service does not answer', async () => {
+    const run = await runSandboxed({ curl: 7 });
+    expect(run.status).toBe(0);
+    expect(run.calls).toContain(`${AGENT} INSTANCE_ID=`);
+    expect(run.calls.at(-1)).toBe(POWER_OFF);
+  });
+
+  it("passes the operator's indexes and image prefix to the agent", async () => {
+    const custom = renderUserData({
+      ...settings,
+      indexUrl: 'https://pypi.internal.example.com/simple',
+      extraIndexUrls: ['https://a.example.com/simple', 'http://10.0.0.5:8080/simple/'],
+      builderImagePrefix: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/sam',
+    });
+    expect(custom).toContain("export INDEX_URL='https://pypi.internal.example.com/simple'\n");
+    expect(custom).toContain("export EXTRA_INDEX_URLS='https://a.example.com/simple,http://10.0.0.5:8080/simple/'\n");
+    expect(custom).toContain("export BUILDER_IMAGE_PREFIX='123456789012.dkr.ecr.eu-west-1.amazonaws.com/sam'\n");
+  });
+});
+
+describe('builder user data', () => {
+  it('is a strict bash script whose first acts are the power-off trap and the watchdog', () => {
+    const lines = script.split('\n').filter((line) => line && !line.startsWith('#'));
+    expect(script.startsWith('#!/bin/bash\n')).toBe(true);
+    expect(lines.slice(0, 3)).toEqual(['set -euo pipefail', "trap 'shutdown -h now' EXIT", 'shutdown -h +30']);
   });
 
   it('carries no request text: settings it does not know are refused', () => {
     const withRequest = { ...settings, requirements: 'requests==2.32.3' } as UserDataSettings;
     expect(() => renderUserData(withRequest)).toThrow(/refusing to render builder user data/);
-    expect(script).not.toMatch(/requirements|requests==/);
+    expect(script).not.toMatch(/requirements|requests/);
   });
 
   it.each([
@@ -103,6 +163,12 @@ describe('builder user data', () => {
     ['arch', 'i386'],
     ['maxBuildMinutes', 2.5],
     ['maxBuildMinutes', 0],
+    ['indexUrl', 'https://user:secret@pypi.example.com/simple'],
+    ['indexUrl', "https://pypi.example.com/simple'$(id)"],
+    ['indexUrl', 'file:///opt/pypi/simple'],
+    ['extraIndexUrls', ['https://a.example.com/simple,https://b.example.com']],
+    ['builderImagePrefix', 'Registry/With Spaces'],
+    ['builderImagePrefix', 'registry.example.com/sam;reboot'],
   ])('refuses %s = %j and names the setting', (key, value) => {
     expect(() => renderUserData({ ...settings, [key]: value } as UserDataSettings)).toThrow(
       new RegExp(`refusing to render builder user data: bad ${key}`),
@@ -117,8 +183,9 @@ describe('builder user data', () => {
     expect(spawnSync('bash', ['-n', file], { encoding: 'utf8' }).stderr).toBe('');
   });
 
-  it.runIf(hasShellcheck)('passes shellcheck', () => {
-    const result = spawnSync('shellcheck', ['--shell=bash', file], { encoding: 'utf8' });
+  it('passes shellcheck (scripts/ensure-test-tools.sh installs it)', () => {
+    const result = spawnSync('shellcheck', ['--shell=bash', '--severity=style', file], { encoding: 'utf8' });
+    expect(result.error).toBeUndefined();
     expect(result.stdout).toBe('');
     expect(result.status).toBe(0);
   });

@@ -23,7 +23,24 @@ describe('worker configuration', () => {
       agentKey: 'agent/agent.mjs',
       maxBuildMinutes: 30,
       project: 'layer-builder',
+      index: { indexUrl: 'https://pypi.org/simple', extraIndexUrls: [] },
+      builderImagePrefix: undefined,
     });
+  });
+
+  it("reads the operator's package indexes and builder image prefix", () => {
+    const config = parseWorkerConfig({
+      ...required,
+      INDEX_URL: 'https://pypi.internal.example.com/simple',
+      EXTRA_INDEX_URLS: 'https://a.example.com/simple,https://b.example.com/simple',
+      BUILDER_IMAGE_PREFIX: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/sam',
+    });
+    expect(config.index).toEqual({
+      indexUrl: 'https://pypi.internal.example.com/simple',
+      extraIndexUrls: ['https://a.example.com/simple', 'https://b.example.com/simple'],
+    });
+    expect(config.builderImagePrefix).toBe('123456789012.dkr.ecr.eu-west-1.amazonaws.com/sam');
+    expect(parseWorkerConfig({ ...required, BUILDER_IMAGE_PREFIX: '' }).builderImagePrefix).toBeUndefined();
   });
 
   it('reads instance type lists, On-Demand and the time limit', () => {
@@ -62,6 +79,9 @@ describe('worker configuration', () => {
     ['BUCKET_NAME', "bucket'; reboot"],
     ['AGENT_KEY', 'agent $(id).mjs'],
     ['PROJECT', ''],
+    ['INDEX_URL', 'https://user:token@pypi.example.com/simple'],
+    ['EXTRA_INDEX_URLS', 'ftp://mirror.example.com'],
+    ['BUILDER_IMAGE_PREFIX', 'Not A Registry'],
   ])('refuses %s=%j and names it', (name, value) => {
     expect(() => parseWorkerConfig({ ...required, [name]: value })).toThrow(new RegExp(`^bad worker configuration: ${name}: `));
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Architecture } from '../core/runtime-catalog.js';
+import { IMAGE_PREFIX_PATTERN, INDEX_URL_PATTERN } from './user-data.js';
 
 const NAME = /^[A-Za-z0-9._/-]+$/;
 const name = () => z.string().regex(NAME, 'expected letters, digits and . _ / -');
@@ -9,6 +10,9 @@ const instanceTypes = (fallback: string) =>
     .default(fallback)
     .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'expected instance types such as c7g.xlarge')).min(1));
+
+const indexUrl = () =>
+  z.string().max(2048).regex(INDEX_URL_PATTERN, 'expected an http(s) URL of a PEP 503 index, without credentials (user data is readable through the EC2 API)');
 
 const schema = z.object({
   TABLE_NAME: name(),
@@ -22,6 +26,17 @@ const schema = z.object({
   AGENT_KEY: name(),
   MAX_BUILD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   PROJECT: name(),
+  INDEX_URL: indexUrl().default('https://pypi.org/simple'),
+  EXTRA_INDEX_URLS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(indexUrl())),
+  // An unset variable may arrive as '' from the deployment; that means the official images.
+  BUILDER_IMAGE_PREFIX: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.string().max(255).regex(IMAGE_PREFIX_PATTERN, 'expected a registry path such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/sam').optional(),
+  ),
 });
 
 export interface WorkerConfig {
@@ -34,6 +49,10 @@ export interface WorkerConfig {
   readonly agentKey: string;
   readonly maxBuildMinutes: number;
   readonly project: string;
+  /** The operator's package indexes, passed to the builders. */
+  readonly index: { readonly indexUrl: string; readonly extraIndexUrls: readonly string[] };
+  /** Registry path of the SAM build images; default the official public.ecr.aws images. */
+  readonly builderImagePrefix?: string;
 }
 
 /**
@@ -57,6 +76,8 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     agentKey: v.AGENT_KEY,
     maxBuildMinutes: v.MAX_BUILD_MINUTES,
     project: v.PROJECT,
+    index: { indexUrl: v.INDEX_URL, extraIndexUrls: v.EXTRA_INDEX_URLS },
+    builderImagePrefix: v.BUILDER_IMAGE_PREFIX,
   });
 }
 
