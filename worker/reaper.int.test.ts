@@ -178,6 +178,13 @@ describe('reaper: a builder instance ends', () => {
     expect(await store.get(record.build_id)).toMatchObject({ status: 'FAILED', error_message: `arm64: ${INSTANCE_ENDED}` });
   });
 
+  it('fails an architecture whose builder was stopped by hand', async () => {
+    const record = await building(clock, ['x86_64']);
+    builder('i-0aaaaaaaaaaaaaaa1', record.build_id, 'x86_64', { state: 'stopped' });
+    expect(await reaper()(stateChange('i-0aaaaaaaaaaaaaaa1', 'stopped'))).toMatchObject({ outcome: 'failed' });
+    expect(await store.get(record.build_id)).toMatchObject({ status: 'FAILED', error_message: `x86_64: ${INSTANCE_ENDED}` });
+  });
+
   it('leaves alone an architecture its agent finished before the instance powered off', async () => {
     const record = await building(clock, ['x86_64']);
     const done = await store.completeArchitecture(record.build_id, 'x86_64', archResult('x86_64', record.build_id), at(5));
@@ -195,6 +202,7 @@ describe('reaper: a builder instance ends', () => {
     expect(await reaper()(stateChange('i-0aaaaaaaaaaaaaaa1', 'terminated'))).toMatchObject({ outcome: 'not-a-builder' });
     expect(await reaper()(stateChange('i-0bbbbbbbbbbbbbbb9', 'terminated'))).toMatchObject({ outcome: 'not-a-builder' });
     expect(await reaper()(stateChange('i-0aaaaaaaaaaaaaaa2', 'running'))).toMatchObject({ outcome: 'still-running' });
+    expect(await reaper()(stateChange('i-0aaaaaaaaaaaaaaa2', 'pending'))).toMatchObject({ outcome: 'still-running' });
     expect(await store.get(record.build_id)).toEqual(record);
   });
 

@@ -13,7 +13,8 @@ export const DEAD_LETTERED = 'the build could not be started after several attem
 
 /** A finished build's instance may take this long to power itself off before the sweep ends it. */
 const LEFTOVER_GRACE_MS = 5 * 60_000;
-const ENDED_STATES = new Set(['shutting-down', 'terminated']);
+/** A builder in these states will not finish (builders terminate on shutdown; a stopped one was stopped by hand). */
+const ENDED_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
 
 export interface ReaperDeps {
   store: BuildStore;
@@ -58,10 +59,10 @@ function describeError(error: unknown): string {
 /**
  * The reaper Lambda: no build stays PROCESSING (or QUEUED) forever. One handler for three
  * event sources, told apart by the event's shape:
- * - EventBridge "EC2 Instance State-change Notification" (shutting-down, terminated) of a
- *   builder (tags Project, BuildId, Architecture): an architecture not yet finished is
- *   failed with INSTANCE_ENDED, or, when the operator allows, gets one more builder (at
- *   most once per architecture; the second end fails it);
+ * - EventBridge "EC2 Instance State-change Notification" (shutting-down, terminated,
+ *   stopping, stopped) of a builder (tags Project, BuildId, Architecture): an architecture
+ *   not yet finished is failed with INSTANCE_ENDED, or, when the operator allows, gets one
+ *   more builder (at most once per architecture; the second end fails it);
  * - an EventBridge "Scheduled Event": the sweep fails builds silent for longer than the
  *   time limit plus the margin, and terminates builders that outlived their build, the
  *   time limit, or their build's record;
