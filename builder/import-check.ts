@@ -134,7 +134,7 @@ export function createHostImportCheck(opts: { pythonFor?: (version: string) => s
       }
       const where = `${python} on this machine`;
       return withScript(async (scriptDir) => {
-        const siteDir = join(input.layerDir, input.prefix);
+        const siteDir = join(input.layerDir, input.prefix).replace(/\/+$/, '');
         const args = ['-I', '-S', '-B', join(scriptDir, 'import-check.py'), siteDir];
         input.log(`${python} ${args.join(' ')}`);
         const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scriptDir, PYTHONDONTWRITEBYTECODE: '1' };

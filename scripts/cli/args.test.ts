@@ -22,6 +22,11 @@ describe('the command line', () => {
     expect(parse(['build', '-p', 'x'])).toMatchObject({ indexUrl: 'https://pypi.org/simple' });
   });
 
+  it('asks for the import check only with --check-imports', () => {
+    expect(parse(['build', '-p', 'x'])).toMatchObject({ checkImports: false });
+    expect(parse(['build', '-p', 'x', '--check-imports'])).toMatchObject({ checkImports: true });
+  });
+
   it.each([
     [['build'], '-r FILE or --package SPEC'],
     [['build', '-r', 'a', '-p', 'b'], 'not both'],

@@ -36,6 +36,8 @@ Where it builds:
   --extra-index-url URL     another index for local builds (repeatable)
   --image-prefix PREFIX     container strategy images: PREFIX/build-pythonX.Y:latest-ARCH
                             (default public.ecr.aws/sam)
+  --check-imports           import every top-level module of each zip with the target
+                            Python (this machine's python3.X, else the runtime's image)
   --api URL                 a build service (npm start, or the deployed apiUrl)
   --token TOKEN             its API token (or LAYER_API_TOKEN)
   --no-cache                make the service build again even if it has this build
@@ -65,6 +67,8 @@ export interface BuildCommand {
   noCache: boolean;
   /** Container strategy image repository prefix (default: the official SAM build images). */
   imagePrefix?: string;
+  /** Import every top-level module of each local zip with the target Python. */
+  checkImports: boolean;
 }
 
 export type Command =
@@ -98,6 +102,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, readInp
         token: { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         'image-prefix': { type: 'string' },
+        'check-imports': { type: 'boolean', default: false },
         'skip-x86': { type: 'boolean', default: false },
         'skip-amd64': { type: 'boolean', default: false },
         'skip-arm64': { type: 'boolean', default: false },
@@ -148,6 +153,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, readInp
     token,
     noCache: values['no-cache'],
     imagePrefix: values['image-prefix'],
+    checkImports: values['check-imports'],
   };
 }
 
