@@ -65,7 +65,7 @@ describe('stack settings', () => {
   it('keep the API token as a secret output', async () => {
     const settings = parse({ apiToken: 'a-long-enough-token-123' });
     expect(pulumi.Output.isInstance(settings.apiToken)).toBe(true);
-    expect(await settings.apiToken!.isSecret).toBe(true);
+    expect(await pulumi.isSecret(settings.apiToken!)).toBe(true);
     expect(await settle(settings.apiToken)).toBe('a-long-enough-token-123');
     expect(parse({ apiToken: '' }).apiToken).toBeUndefined();
   });
