@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const STAND_INS = ['curl', 'dnf', 'systemctl', 'aws', 'node', 'shutdown', 'mkdir'] as const;
+const STAND_INS = ['curl', 'dnf', 'systemctl', 'aws', 'node', 'shutdown', 'mkdir', 'docker'] as const;
 type StandIn = (typeof STAND_INS)[number];
 
 /**
@@ -37,7 +37,7 @@ type StandIn = (typeof STAND_INS)[number];
  * calls file (node also the environment the agent reads), then exits with the status
  * asked of it. curl answers like IMDSv2 unless told to fail.
  */
-async function runSandboxed(failing: Partial<Record<StandIn, number>> = {}) {
+async function runSandboxed(failing: Partial<Record<StandIn, number>> = {}, userData = file) {
   const sandbox = await mkdtemp(join(dir, 'sandbox-'));
   const bin = join(sandbox, 'bin');
   const calls = join(sandbox, 'calls');
@@ -54,7 +54,7 @@ async function runSandboxed(failing: Partial<Record<StandIn, number>> = {}) {
     await writeFile(join(bin, command), `#!/bin/sh\necho "${command} $*${extra}" >> '${calls}'\n${answer}exit ${failing[command] ?? 0}\n`);
     await chmod(join(bin, command), 0o755);
   }
-  const result = spawnSync('bash', [file], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
+  const result = spawnSync('bash', [userData], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
   const recorded = (await readFile(calls, 'utf8').catch(() => '')).trim().split('\n');
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls: recorded };
 }
@@ -120,6 +120,23 @@ describe('builder bootstrap, run in a sandbox', () => {
     expect(run.calls.at(-1)).toBe(POWER_OFF);
   });
 
+  it("logs Docker in to the operator's private ECR registry before the agent pulls from it", async () => {
+    const ecrFile = join(dir, 'user-data-ecr.sh');
+    await writeFile(ecrFile, renderUserData({ ...settings, builderImagePrefix: '123456789012.dkr.ecr.eu-central-1.amazonaws.com/sam-mirror' }));
+    const run = await runSandboxed({}, ecrFile);
+    expect(run.status).toBe(0);
+    // The two ends of the pipe run at once: both come after Docker starts and before the agent.
+    const started = run.calls.indexOf('systemctl start docker');
+    const agent = run.calls.findIndex((call) => call.startsWith('node '));
+    expect(run.calls.slice(started + 1, started + 3).sort()).toEqual([
+      'aws ecr get-login-password --region eu-central-1',
+      'docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-central-1.amazonaws.com',
+    ]);
+    expect(agent).toBeGreaterThan(started + 2);
+    expect(run.calls.at(-1)).toBe(POWER_OFF);
+    expect(script).not.toContain('docker login');
+  });
+
   it("passes the operator's indexes and image prefix to the agent", async () => {
     const custom = renderUserData({
       ...settings,
@@ -137,7 +154,7 @@ describe('builder user data', () => {
   it('is a strict bash script whose first acts are the power-off trap and the watchdog', () => {
     const lines = script.split('\n').filter((line) => line && !line.startsWith('#'));
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
-    expect(lines.slice(0, 3)).toEqual(['set -euo pipefail', "trap 'shutdown -h now' EXIT", 'shutdown -h +30']);
+    expect(lines.slice(0, 4)).toEqual(['set -euo pipefail', 'export HOME="${HOME:-/root}"', "trap 'shutdown -h now' EXIT", 'shutdown -h +30']);
   });
 
   it('carries no request text: settings it does not know are refused', () => {
@@ -183,10 +200,14 @@ describe('builder user data', () => {
     expect(spawnSync('bash', ['-n', file], { encoding: 'utf8' }).stderr).toBe('');
   });
 
-  it('passes shellcheck (scripts/ensure-test-tools.sh installs it)', () => {
-    const result = spawnSync('shellcheck', ['--shell=bash', '--severity=style', file], { encoding: 'utf8' });
-    expect(result.error).toBeUndefined();
-    expect(result.stdout).toBe('');
-    expect(result.status).toBe(0);
+  it('passes shellcheck, with and without an ECR login (scripts/ensure-test-tools.sh installs it)', async () => {
+    const withLogin = join(dir, 'user-data-shellcheck-ecr.sh');
+    await writeFile(withLogin, renderUserData({ ...settings, builderImagePrefix: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/sam', extraIndexUrls: ['https://a.example.com/simple'] }));
+    for (const path of [file, withLogin]) {
+      const result = spawnSync('shellcheck', ['--shell=bash', '--severity=style', path], { encoding: 'utf8' });
+      expect(result.error).toBeUndefined();
+      expect(result.stdout).toBe('');
+      expect(result.status).toBe(0);
+    }
   });
 });

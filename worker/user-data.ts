@@ -32,6 +32,8 @@ export type UserDataSettings = z.input<typeof settingsSchema>;
  */
 export const BUILDER_PACKAGES = ['nodejs22', 'docker', 'python3.12', 'python3.12-pip'] as const;
 export const BUILDER_PYTHON = 'python3.12';
+/** A private ECR registry (e.g. a pull-through cache): Docker must log in to pull from it. */
+const ECR_REGISTRY = /^(\d{12}\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com)(\/|$)/;
 export const AGENT_DIR = '/opt/layer-builder';
 
 /**
@@ -40,8 +42,9 @@ export const AGENT_DIR = '/opt/layer-builder';
  * watchdog `shutdown -h +N` (N = the build's time limit in minutes), armed before anything
  * that could hang, so the instance (launched to terminate on shutdown) ends by then at the
  * latest; the instance id from IMDSv2 (best effort, for the build log); the packages the
- * agent needs, from dnf; Docker started; the agent bundle fetched from S3 and run with the
- * build's identifiers and the deployment's settings in its environment.
+ * agent needs, from dnf; Docker started (and logged in to the operator's ECR registry when
+ * the image prefix is one); the agent bundle fetched from S3 and run with the build's
+ * identifiers and the deployment's settings in its environment.
  *
  * It carries nothing from the request: the agent reads that from the build record. Every
  * value must match a strict pattern, else this throws naming the setting, so no value can
@@ -54,6 +57,7 @@ export function renderUserData(settings: UserDataSettings): string {
     throw new Error(`refusing to render builder user data: bad ${fields}`);
   }
   const s = parsed.data;
+  const ecr = s.builderImagePrefix ? ECR_REGISTRY.exec(s.builderImagePrefix) : null;
   const agentEnvironment: Array<[string, string]> = [
     ['BUILD_ID', s.buildId],
     ['ARCH', s.arch],
@@ -72,6 +76,7 @@ export function renderUserData(settings: UserDataSettings): string {
     `# ${s.project} builder for build ${s.buildId} (${s.arch}): identifiers and settings only;`,
     '# the agent reads what to build from the build record.',
     'set -euo pipefail',
+    'export HOME="${HOME:-/root}"',
     '# Whatever happens below, power off (the instance terminates on shutdown).',
     "trap 'shutdown -h now' EXIT",
     '# The watchdog, armed before anything that could hang: the build time limit.',
@@ -89,6 +94,7 @@ export function renderUserData(settings: UserDataSettings): string {
     '',
     `dnf install -y -q --setopt=install_weak_deps=False ${BUILDER_PACKAGES.join(' ')}`,
     'systemctl start docker',
+    ...(ecr ? [`aws ecr get-login-password --region ${quote(ecr[2]!)} | docker login --username AWS --password-stdin ${quote(ecr[1]!)}`] : []),
     '',
     `agent_dir=${AGENT_DIR}`,
     'mkdir -p "$agent_dir"',
