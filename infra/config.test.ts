@@ -30,6 +30,7 @@ describe('stack settings', () => {
       apiThrottle: { rateLimit: 10, burstLimit: 20 },
       queue: { visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS, maxReceiveCount: 3 },
       allowOnDemand: false,
+      retryInterrupted: false,
       logRetentionDays: 14,
     });
     expect(settings.instanceTypes.x86_64[0]).toBe('c5.xlarge');
@@ -82,10 +83,13 @@ describe('stack settings', () => {
     ['allowedOrigins', 'https://me.github.io/site', 'expected * or origins such as https://example.github.io (no path)'],
     ['builderImagePrefix', 'Not A Registry', 'expected a registry path such as public.ecr.aws/sam'],
     ['indexUrl', 'ftp://mirror/simple', 'expected http(s) URLs of PEP 503 indexes'],
+    ['indexUrl', 'https://mirror.example/simple; reboot', 'expected http(s) URLs of PEP 503 indexes'],
     ['apiThrottleRateLimit', '0', 'expected requests per second above 0'],
     ['queueVisibilityTimeoutSeconds', '30', `expected a whole number from ${WORKER_TIMEOUT_SECONDS} to 43200`],
     ['queueMaxReceiveCount', '0', 'expected a whole number from 1 to 1000'],
     ['allowOnDemand', 'yes', 'expected true or false'],
+    ['retryInterrupted', '1', 'expected true or false'],
+    ['extraIndexUrls', 'https://user:secret@mirror.example/simple', 'expected http(s) URLs of PEP 503 indexes, without credentials'],
     ['logRetentionDays', '10', 'expected one of 1, 3, 5, 7, 14, 30'],
     ['apiToken', 'short', 'expected 16 to 512 visible ASCII characters'],
   ])('refuse %s = %j, naming the key', (key, value, message) => {

@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { z } from 'zod';
 import type { Architecture } from '../core/runtime-catalog.js';
+import { IMAGE_PREFIX_PATTERN, INDEX_URL_PATTERN } from '../worker/user-data.js';
 
 /** The Pulumi project name (Pulumi.yaml): the namespace of every setting below. */
 export const PROJECT_NAMESPACE = 'lambda-layer-builder';
@@ -19,7 +20,6 @@ const GRAVITON = /^(a1|[a-z]+\d+g[a-z]*)\./;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const IMAGE_PREFIX = /^[a-z0-9][a-z0-9.-]*(:\d{1,5})?(\/[a-z0-9._-]+)*\/?$/;
 
 /** Every setting of a stack, as `pulumi config` names it, with the seed's defaults. */
 export const DEFAULTS = {
@@ -38,6 +38,7 @@ export const DEFAULTS = {
   queueVisibilityTimeoutSeconds: String(6 * WORKER_TIMEOUT_SECONDS),
   queueMaxReceiveCount: '3',
   allowOnDemand: 'false',
+  retryInterrupted: 'false',
   logRetentionDays: '14',
   reaperScheduleMinutes: '5',
 } as const;
@@ -76,7 +77,12 @@ const instanceTypes = (arch: Architecture) =>
     'a list of instance types',
   ).pipe(z.array(z.string()).min(1, 'expected at least one instance type'));
 
-const indexUrl = z.url({ protocol: /^https?$/, error: 'expected http(s) URLs of PEP 503 indexes' });
+// The same patterns the worker and the builder's user data check: a value they would
+// refuse at run time is refused here, before anything is deployed.
+const indexUrl = z
+  .string()
+  .max(2048)
+  .regex(INDEX_URL_PATTERN, 'expected http(s) URLs of PEP 503 indexes, without credentials (user data is readable through the EC2 API)');
 
 const schema = z.object({
   artifactTtlHours: integer(1, 24 * 7),
@@ -88,7 +94,7 @@ const schema = z.object({
     z.string().refine((origin) => origin === '*' || ORIGIN.test(origin), 'expected * or origins such as https://example.github.io (no path)'),
     'a list of origins',
   ).pipe(z.array(z.string()).min(1, 'expected * or at least one origin')),
-  builderImagePrefix: z.string().regex(IMAGE_PREFIX, 'expected a registry path such as public.ecr.aws/sam'),
+  builderImagePrefix: z.string().max(255).regex(IMAGE_PREFIX_PATTERN, 'expected a registry path such as public.ecr.aws/sam'),
   indexUrl,
   extraIndexUrls: list(indexUrl, 'a list of index URLs'),
   maxActiveBuilds: integer(1, 1000),
@@ -97,6 +103,7 @@ const schema = z.object({
   queueVisibilityTimeoutSeconds: integer(WORKER_TIMEOUT_SECONDS, 12 * 3600),
   queueMaxReceiveCount: integer(1, 1000),
   allowOnDemand: z.enum(['true', 'false'], { error: 'expected true or false' }).transform((value) => value === 'true'),
+  retryInterrupted: z.enum(['true', 'false'], { error: 'expected true or false' }).transform((value) => value === 'true'),
   logRetentionDays: z.coerce
     .number()
     .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), `expected one of ${LOG_RETENTION_DAYS.join(', ')}`),
@@ -119,6 +126,8 @@ export interface Settings {
   readonly apiThrottle: Readonly<{ rateLimit: number; burstLimit: number }>;
   readonly queue: Readonly<{ visibilityTimeoutSeconds: number; maxReceiveCount: number }>;
   readonly allowOnDemand: boolean;
+  /** An architecture whose builder died (Spot interruption) gets one more builder from the reaper. */
+  readonly retryInterrupted: boolean;
   readonly logRetentionDays: number;
   readonly reaperScheduleMinutes: number;
   /** The optional bearer token of the API; a secret, never in plain state. */
@@ -165,6 +174,7 @@ export function parseSettings(project: SettingSource, awsRegion: string | undefi
     apiThrottle: Object.freeze({ rateLimit: v.apiThrottleRateLimit, burstLimit: v.apiThrottleBurstLimit }),
     queue: Object.freeze({ visibilityTimeoutSeconds: v.queueVisibilityTimeoutSeconds, maxReceiveCount: v.queueMaxReceiveCount }),
     allowOnDemand: v.allowOnDemand,
+    retryInterrupted: v.retryInterrupted,
     logRetentionDays: v.logRetentionDays,
     reaperScheduleMinutes: v.reaperScheduleMinutes,
     apiToken: v.apiToken === undefined ? undefined : pulumi.secret(v.apiToken),
