@@ -14,6 +14,21 @@ export const AL2023_AMI_PARAMETERS: Readonly<Record<Architecture, string>> = {
 /** The builder agent's entry; bundled with the AWS SDK, which no runtime provides on EC2. */
 export const AGENT_ENTRY = 'builder/agent.ts';
 
+/** A private ECR registry path, as the builder's bootstrap recognises it (it logs Docker in to it). */
+const ECR_PREFIX = /^(\d{12})\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\/(.*?))?\/?$/;
+
+/**
+ * The repositories the builders pull from when the image prefix is a private ECR registry
+ * (a mirror or a pull-through cache of the SAM images): everything under the prefix's
+ * path, in the prefix's own account and region. Undefined for a public registry.
+ */
+export function ecrRepositories(imagePrefix: string): { account: string; region: string; repositories: string } | undefined {
+  const match = ECR_PREFIX.exec(imagePrefix);
+  if (!match) return undefined;
+  const [, account, region, path] = match as unknown as [string, string, string, string | undefined];
+  return { account, region, repositories: path ? `repository/${path}/*` : 'repository/*' };
+}
+
 export interface FleetArgs {
   context: AwsContext;
   /** Prefix of physical names, e.g. `layer-builder-prod`. */
@@ -28,12 +43,15 @@ export interface FleetArgs {
   /** The first type of each list is the template's own; the launcher tries the others. */
   instanceTypes: Readonly<Record<Architecture, readonly string[]>>;
   volumeSizeGb: number;
+  /** Where the SAM build images come from; a private ECR registry needs pull rights. */
+  builderImagePrefix: string;
 }
 
 /**
  * Everything a builder instance is made of: its role and instance profile (read the agent
- * bundle, write zips and logs under their prefixes, read and write build records — nothing
- * else), a security group without ingress, the agent bundle stored in the bucket, and one
+ * bundle, write zips and logs under their prefixes, read and write build records, and pull
+ * images from the operator's ECR registry if the image prefix is one — nothing else), a
+ * security group without ingress, the agent bundle stored in the bucket, and one
  * launch template per architecture on the latest Amazon Linux 2023: IMDSv2 only (hop limit
  * 2, so a container on the host still reaches it), an encrypted gp3 root volume deleted
  * with the instance, and shutdown from inside the instance terminating it.
@@ -52,6 +70,7 @@ export class BuilderFleet extends pulumi.ComponentResource {
     this.args = args;
     this.subnetId = pulumi.output(args.subnetId);
     const bucketArn = args.bucket.arn;
+    const ecr = ecrRepositories(args.builderImagePrefix);
 
     this.role = new aws.iam.Role(
       `${name}-role`,
@@ -72,6 +91,7 @@ export class BuilderFleet extends pulumi.ComponentResource {
           },
           // Items of the build table only: no index, no scan, no delete.
           { Sid: 'ReadAndUpdateBuilds', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [args.table.arn] },
+          ...(ecr ? this.imagePullStatements(ecr) : []),
         ]),
       },
       { parent: this },
@@ -141,6 +161,26 @@ export class BuilderFleet extends pulumi.ComponentResource {
       agentKey: this.agentObject.key,
       launchTemplateIds: { x86_64: templates.x86_64.id, arm64: templates.arm64.id },
     });
+  }
+
+  /**
+   * Pulling the build images from a private ECR registry. GetAuthorizationToken has no
+   * resource-level permissions (AWS requires Resource "*"); the pulls are limited to the
+   * repositories under the prefix. A pull-through cache creates each repository on its
+   * first pull, by the puller's rights: hence CreateRepository and BatchImportUpstreamImage,
+   * on those repositories only.
+   */
+  private imagePullStatements(ecr: NonNullable<ReturnType<typeof ecrRepositories>>): PolicyStatement[] {
+    const repositories = pulumi.interpolate`arn:${this.args.context.partition}:ecr:${ecr.region}:${ecr.account}:${ecr.repositories}`;
+    return [
+      { Sid: 'LogInToImageRegistry', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
+      {
+        Sid: 'PullBuildImages',
+        Effect: 'Allow',
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
+        Resource: [repositories],
+      },
+    ];
   }
 
   /**

@@ -37,6 +37,7 @@ const fleet = new BuilderFleet('builders', {
   table: data.table,
   instanceTypes: settings.instanceTypes,
   volumeSizeGb: settings.volumeSizeGb,
+  builderImagePrefix: settings.builderImagePrefix,
 });
 
 const api = new Api('api', {
