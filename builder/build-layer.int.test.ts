@@ -123,6 +123,11 @@ describe('a combined layer', () => {
     expect(skipped.report.packages.map((p) => p.name)).not.toContain('six');
   });
 
+  it('fails when the markers exclude every line for the target, instead of an empty layer', async () => {
+    const message = await failure(build({ requirements: 'alpha ; sys_platform == "win32"\nbeta ; python_version < "3.8"\n' }));
+    expect(message).toContain('none of the requirements applies to python3.12 on x86_64');
+  });
+
   it('uses python/ when that layout is asked for', async () => {
     const { files } = await build({ requirements: 'alpha\n', layout: 'python' });
     expect(listZip(files[0]!.path).every((e) => e.name.startsWith('python/') && !e.name.startsWith('python/lib/'))).toBe(true);

@@ -109,6 +109,12 @@ export async function buildLayer(input: LayerBuildInput, options: BuilderOptions
     await mkdir(paths.inputDir, { recursive: true });
     await writeFile(paths.requirementsFile, input.requirements.map(formatRequirement).join('\n') + '\n');
 
+    if (applicableRoots(input.requirements, environment).length === 0) {
+      throw new LayerBuildError(
+        `none of the requirements applies to ${runtime.runtime} on ${arch} (Linux): the environment marker of every line excludes it, so the layer would be empty`,
+      );
+    }
+
     const strategyUsed = await installPackages({
       runtime,
       arch,

@@ -74,6 +74,9 @@ describe('npm run layer -- build, on this machine', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('bad.txt:3:');
     expect(stderr).not.toMatch(/at .*\.ts:\d+/);
+    const json = await layer(['build', '-r', 'bad.txt', '--index-url', index.url, '--json']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'ERROR', details: [{ line: 3 }] });
   });
 
   it('exits 2 with the supported list for an unknown python, and with usage for no input', async () => {

@@ -14,8 +14,8 @@ function detailLines(source: string, details: ApiError['details']): string {
 }
 
 async function build(command: BuildCommand): Promise<number> {
-  const progress = (arch: Architecture, line: string) => {
-    if (!command.quiet) process.stderr.write(`[${arch}] ${line}\n`);
+  const progress = (arch: Architecture | undefined, line: string) => {
+    if (!command.quiet) process.stderr.write(arch ? `[${arch}] ${line}\n` : `${line}\n`);
   };
   const outcome = command.api ? await buildRemote(command, progress) : await buildHere(command, progress);
   process.stdout.write(command.json ? `${JSON.stringify(outcome, null, 2)}\n` : `${formatSummary(outcome)}\n`);
@@ -23,10 +23,17 @@ async function build(command: BuildCommand): Promise<number> {
 }
 
 let requirementsSource = 'requirements';
+let jsonOutput = false;
+
+/** With --json, failures are JSON on stdout too, so scripts read one stream. */
+function printJsonError(error: string, details: ApiError['details'] = []): void {
+  if (jsonOutput) process.stdout.write(`${JSON.stringify({ status: 'ERROR', error, details }, null, 2)}\n`);
+}
 
 async function main(argv: string[]): Promise<number> {
   const command = parseCommandLine(argv, process.env);
   if (command.command === 'build') requirementsSource = command.source;
+  jsonOutput = 'json' in command && command.json;
   switch (command.command) {
     case 'help':
       process.stdout.write(USAGE);
@@ -62,14 +69,17 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     if (error instanceof ValidationError || (error instanceof ApiError && error.status === 400)) {
+      printJsonError(error.message, error.details);
       process.stderr.write(`error: ${error.message}\n${detailLines(requirementsSource, error.details)}\n`);
       process.exit(2);
     }
     if (error instanceof ApiError) {
+      printJsonError(error.message);
       process.stderr.write(`error: ${error.message} (HTTP ${error.status})\n`);
       process.exit(1);
     }
     const cause = error instanceof Error && 'cause' in error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    printJsonError(`${error instanceof Error ? error.message : String(error)}${cause}`);
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}${cause}\n`);
     process.exit(1);
   },

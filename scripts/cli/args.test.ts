@@ -12,6 +12,10 @@ describe('the command line', () => {
     expect(buildRequestBody(command)).toMatchObject({ requirements: '# from req.txt\nrequests\n', single_file: false, architectures: ['x86_64'] });
   });
 
+  it('takes aarch64 as the arm64 architecture', () => {
+    expect(parse(['build', '-p', 'x', '--arch', 'x86_64,aarch64'])).toMatchObject({ architectures: ['x86_64', 'arm64'] });
+  });
+
   it('joins repeated --package values into requirement lines', () => {
     const command = parse(['build', '--package', 'requests==2.32.4', '-p', 'orjson']);
     expect(command).toMatchObject({ requirements: 'requests==2.32.4\norjson\n', source: '--package' });
@@ -33,6 +37,8 @@ describe('the command line', () => {
     [['frobnicate'], 'unknown command'],
     [['build', '--bogus'], 'bogus'],
     [['status', 'abc'], '--api URL'],
+    [['build', '-p', 'x', '--index-url', 'notaurl'], 'is not a URL'],
+    [['build', '-p', 'x', '--api', 'localhost'], 'is not a URL'],
   ])('refuses %j as a usage error', (argv, words) => {
     expect(() => parse(argv)).toThrow(UsageError);
     expect(() => parse(argv)).toThrow(words);

@@ -129,6 +129,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, readInp
   if (!values.requirements && packages.length === 0) throw new UsageError('build needs -r FILE or --package SPEC');
   if (values.requirements && packages.length > 0) throw new UsageError('use either -r FILE or --package SPEC, not both');
   const requirements = values.requirements ? readInput(values.requirements) : packages.join('\n') + '\n';
+  const indexUrl = values['index-url'] ?? env.LAYER_INDEX_URL ?? 'https://pypi.org/simple';
+  for (const [option, url] of [['--index-url', indexUrl], ...(values['extra-index-url'] ?? []).map((u) => ['--extra-index-url', u]), ['--api', values.api]] as const) {
+    if (url !== undefined && !URL.canParse(url)) throw new UsageError(`${option} ${JSON.stringify(url)} is not a URL`);
+  }
 
   return {
     command: 'build',
@@ -137,7 +141,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, readInp
     python: values.python,
     architectures: values.arch
       .split(',')
-      .map((arch) => arch.trim())
+      // Lambda says arm64; machines and zip names say aarch64: accept both here.
+      .map((arch) => (arch.trim() === 'aarch64' ? 'arm64' : arch.trim()))
       .filter((arch) => arch && !(arch === 'x86_64' && (values['skip-x86'] || values['skip-amd64'])) && !(arch === 'arm64' && values['skip-arm64'])),
     individual: values.individual,
     strategy: values.strategy,
@@ -147,7 +152,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, readInp
     out: values.out,
     json: values.json,
     quiet: values.quiet,
-    indexUrl: values['index-url'] ?? env.LAYER_INDEX_URL ?? 'https://pypi.org/simple',
+    indexUrl,
     extraIndexUrls: values['extra-index-url'] ?? [],
     api: values.api,
     token,

@@ -32,13 +32,13 @@ async function download(url: string, path: string, sha256: string): Promise<void
 }
 
 /** Submits to a build service through the typed client, follows it, downloads the zips. */
-export async function buildRemote(command: BuildCommand, progress: (arch: Architecture, line: string) => void): Promise<BuildOutcome> {
+export async function buildRemote(command: BuildCommand, progress: (arch: Architecture | undefined, line: string) => void): Promise<BuildOutcome> {
   const started = Date.now();
   const client = apiClient(command.api!, command.token);
   const submitted = await client.builds.$post({ json: buildRequestBody(command) });
   if (submitted.status !== 200 && submitted.status !== 202) throw await apiErrorFrom(submitted);
   const { build_id: buildId, cached } = (await submitted.json()) as { build_id: string; cached: boolean };
-  if (!cached) progress('x86_64', `queued as build ${buildId}`);
+  if (!cached) progress(undefined, `queued as build ${buildId}`);
 
   const seen = new Map<string, number>();
   let view;
