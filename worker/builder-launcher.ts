@@ -1,5 +1,4 @@
-import { RunInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { createHash } from 'node:crypto';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { createSpotLauncher } from '../core/aws/spot-launcher.js';
 import type { Launcher } from '../core/ports.js';
 import { renderUserData } from './user-data.js';
@@ -18,7 +17,8 @@ export function createBuilderLauncher(
   opts: { retry?: boolean } = {},
 ): Launcher {
   return createSpotLauncher({
-    client: opts.retry ? withRetryClientTokens(client) : client,
+    client,
+    clientTokenSalt: opts.retry ? 'retry' : undefined,
     launchTemplates: config.launchTemplates,
     instanceTypes: config.instanceTypes,
     allowOnDemand: config.allowOnDemand,
@@ -38,26 +38,5 @@ export function createBuilderLauncher(
         builderImagePrefix: config.builderImagePrefix,
       }),
     log,
-  });
-}
-
-/**
- * The client, with every RunInstances client token replaced by one derived from it for a
- * retry. The launcher derives its tokens from build, architecture and attempt, the same
- * for the first builder and the second; a retry happens at most once per architecture, so
- * one derivation keeps second launches distinct from first ones and still idempotent.
- */
-function withRetryClientTokens(client: EC2Client): EC2Client {
-  const send = client.send.bind(client) as (command: unknown, ...rest: unknown[]) => Promise<unknown>;
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
-      return (command: unknown, ...rest: unknown[]) => {
-        if (command instanceof RunInstancesCommand && command.input.ClientToken) {
-          command.input.ClientToken = createHash('sha256').update(`retry\n${command.input.ClientToken}`).digest('hex');
-        }
-        return send(command, ...rest);
-      };
-    },
   });
 }

@@ -16,6 +16,12 @@ export interface SpotLauncherOptions {
   /** Value of the `Project` tag on instances and volumes. */
   project: string;
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /**
+   * Mixed into the RunInstances client tokens. A second builder for the same build and
+   * architecture (a granted retry) needs other tokens than the first, or EC2 answers
+   * with the first, ended instance and starts nothing.
+   */
+  clientTokenSalt?: string;
 }
 
 /** A builder could not be started; the message is meant for the person who asked for the build. */
@@ -76,7 +82,7 @@ export function createSpotLauncher(options: SpotLauncherOptions): Launcher {
         { ResourceType: 'volume', Tags: tags },
       ],
       UserData: Buffer.from(options.userData(buildId, arch), 'utf8').toString('base64'),
-      ClientToken: clientToken(buildId, arch, index),
+      ClientToken: clientToken(buildId, arch, index, options.clientTokenSalt),
     };
   }
 
@@ -125,8 +131,8 @@ function errorCode(error: unknown): string {
 }
 
 /** At most 64 ASCII characters, EC2's limit, stable for one build, architecture and attempt. */
-function clientToken(buildId: string, arch: Architecture, attempt: number): string {
-  return createHash('sha256').update(`${buildId}\n${arch}\n${attempt}`).digest('hex');
+function clientToken(buildId: string, arch: Architecture, attempt: number, salt = ''): string {
+  return createHash('sha256').update(`${buildId}\n${arch}\n${attempt}${salt ? `\n${salt}` : ''}`).digest('hex');
 }
 
 function noCapacityMessage(arch: Architecture, refusals: Array<Attempt & { code: string }>, onDemand: boolean): string {
