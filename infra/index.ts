@@ -29,10 +29,7 @@ const fleet = new BuilderFleet('builders', {
   namePrefix,
   project,
   vpcId: network.vpcId,
-  subnetId: network.publicSubnetIds.apply((ids) => {
-    if (!ids[0]) throw new Error('the VPC has no public subnet for the builders');
-    return ids[0];
-  }),
+  subnetId: network.builderSubnetId,
   bucket: data.bucket,
   table: data.table,
   instanceTypes: settings.instanceTypes,

@@ -15,6 +15,8 @@ export interface NetworkArgs {
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly publicSubnetIds: pulumi.Output<string[]>;
+  /** The public subnet builders start in (the launch templates name one subnet). */
+  readonly builderSubnetId: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super('layer-builder:network:Network', name, {}, opts);
@@ -33,6 +35,10 @@ export class Network extends pulumi.ComponentResource {
     );
     this.vpcId = vpc.vpcId;
     this.publicSubnetIds = vpc.publicSubnetIds;
-    this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds });
+    this.builderSubnetId = vpc.publicSubnetIds.apply((ids) => {
+      if (!ids[0]) throw new Error('the VPC has no public subnet for the builders');
+      return ids[0];
+    });
+    this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, builderSubnetId: this.builderSubnetId });
   }
 }
