@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AppConfig } from './app.js';
+import { parseEnv } from '../core/parse-env.js';
 
 const NAME = /^[A-Za-z0-9._/-]+$/;
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
@@ -31,12 +32,7 @@ export interface AwsApiConfig {
  * throws at start, naming every such variable.
  */
 export function parseAwsApiConfig(env: Record<string, string | undefined>): AwsApiConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join('; ');
-    throw new Error(`bad API configuration: ${problems}`);
-  }
-  const v = parsed.data;
+  const v = parseEnv(schema, env, 'API');
   return Object.freeze({
     tableName: v.TABLE_NAME,
     bucketName: v.BUCKET_NAME,

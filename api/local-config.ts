@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseEnv } from '../core/parse-env.js';
 
 /**
  * Local mode settings, read once from the environment. A bad value stops the server at
@@ -30,12 +31,7 @@ const schema = z.object({
 export type LocalConfig = Readonly<z.output<typeof schema> & { dataDir: string; publicUrl: string; signingSecret: string }>;
 
 export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`bad local server configuration: ${problems}`);
-  }
-  const values = parsed.data;
+  const values = parseEnv(schema, env, 'local server');
   if (values.PORT === 0 && !values.LAYER_PUBLIC_URL) {
     throw new Error('bad local server configuration: PORT=0 picks a random port, so download links need LAYER_PUBLIC_URL; set PORT to a fixed port');
   }

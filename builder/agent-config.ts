@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ARCHITECTURES, type Architecture } from '../core/runtime-catalog.js';
 import type { IndexOptions } from './pip-plan.js';
+import { parseEnv } from '../core/parse-env.js';
 
 const NAME = /^[A-Za-z0-9._/-]+$/;
 const name = () => z.string().regex(NAME, 'expected letters, digits and . _ / -');
@@ -49,12 +50,7 @@ export interface AgentConfig {
  * missing or bad value throws at start, naming every such variable.
  */
 export function parseAgentConfig(env: Record<string, string | undefined>): AgentConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join('; ');
-    throw new Error(`bad agent configuration: ${problems}`);
-  }
-  const v = parsed.data;
+  const v = parseEnv(schema, env, 'agent');
   return Object.freeze({
     buildId: v.BUILD_ID,
     arch: v.ARCH,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseWorkerConfig, type WorkerConfig } from './worker-config.js';
+import { parseEnv } from '../core/parse-env.js';
 
 const NAME = /^[A-Za-z0-9._/-]+$/;
 
@@ -32,12 +33,7 @@ export interface ReaperConfig {
  * at start, naming every such variable.
  */
 export function parseReaperConfig(env: Record<string, string | undefined>): ReaperConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join('; ');
-    throw new Error(`bad reaper configuration: ${problems}`);
-  }
-  const v = parsed.data;
+  const v = parseEnv(schema, env, 'reaper');
   let retry: WorkerConfig | undefined;
   if (v.RETRY_INTERRUPTED === 'true') {
     try {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Architecture } from '../core/runtime-catalog.js';
 import { IMAGE_PREFIX_PATTERN, INDEX_URL_PATTERN } from './user-data.js';
+import { parseEnv } from '../core/parse-env.js';
 
 const NAME = /^[A-Za-z0-9._/-]+$/;
 const name = () => z.string().regex(NAME, 'expected letters, digits and . _ / -');
@@ -60,12 +61,7 @@ export interface WorkerConfig {
  * throws at start, naming every such variable.
  */
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join('; ');
-    throw new Error(`bad worker configuration: ${problems}`);
-  }
-  const v = parsed.data;
+  const v = parseEnv(schema, env, 'worker');
   return deepFreeze({
     tableName: v.TABLE_NAME,
     bucketName: v.BUCKET_NAME,
