@@ -101,6 +101,24 @@ describe('POST /builds', () => {
     expect(response.status).toBe(413);
   });
 
+  it('answers 415 when the body is not sent as JSON', async () => {
+    const response = await createApp(makeDeps()).request('/builds', { method: 'POST', body: JSON.stringify(good), headers: { 'Content-Type': 'text/plain' } });
+    expect(response.status).toBe(415);
+    expect(((await response.json()) as { error: string }).error).toContain('Content-Type: application/json');
+  });
+
+  it('admits no more than the limit when many requests arrive at once', async () => {
+    const deps = makeDeps({ maxActiveBuilds: 10 });
+    deps.queue.activeCount = async () => sent.length;
+    const client = testClient(createApp(deps));
+    const responses = await Promise.all(
+      Array.from({ length: 13 }, (_, i) => client.builds.$post({ json: { ...good, architectures: ['x86_64'], requirements: `pkg${i}\n` } })),
+    );
+    expect(responses.filter((r) => r.status === 202)).toHaveLength(10);
+    expect(responses.filter((r) => (r.status as number) === 429)).toHaveLength(3);
+    expect(sent).toHaveLength(10);
+  });
+
   it('answers 429 when the active builds reach the limit', async () => {
     active = 3;
     const client = testClient(createApp(makeDeps({ maxActiveBuilds: 3 })));

@@ -53,6 +53,12 @@ export function createApp(deps: AppDeps) {
   const report = deps.report ?? ((message, error) => console.error(message, error));
   const origins = deps.config.allowedOrigins;
   const token = deps.config.apiToken;
+  let admissions: Promise<unknown> = Promise.resolve();
+  const admit = <T>(step: () => Promise<T>): Promise<T> => {
+    const result = admissions.then(step);
+    admissions = result.catch(() => {});
+    return result;
+  };
   const requireToken: MiddlewareHandler = (c, next) =>
     !token || c.req.method === 'OPTIONS' ? next() : bearerAuth({ token })(c, next);
 
@@ -72,6 +78,10 @@ export function createApp(deps: AppDeps) {
     .get('/runtimes', (c) => c.json(runtimeCatalog(now())))
     .post(
       '/builds',
+      async (c, next) => {
+        if (/^application\/json\b/i.test(c.req.header('content-type') ?? '')) return next();
+        return c.json(errorBody('send the build request as JSON, with Content-Type: application/json'), 415);
+      },
       bodyLimit({
         maxSize: MAX_BODY_BYTES,
         onError: (c) => c.json(errorBody(`request body is over ${MAX_BODY_BYTES / 1024} KB`), 413),
@@ -92,22 +102,29 @@ export function createApp(deps: AppDeps) {
           const reusable = await deps.store.findReusable(requestKey, at);
           if (reusable) return c.json({ ...(await buildView(reusable, deps.artifacts)), cached: true }, 200);
         }
-        const active = await deps.queue.activeCount().catch((error: unknown) => {
-          report('could not read the number of active builds; accepting the build', error);
-          return undefined;
+        // Count, create and queue one request at a time, so concurrent requests cannot all
+        // pass the capacity check before any of them is counted (within this process).
+        const admitted = await admit(async () => {
+          const active = await deps.queue.activeCount().catch((error: unknown) => {
+            report('could not read the number of active builds; accepting the build', error);
+            return undefined;
+          });
+          if (active !== undefined && active >= deps.config.maxActiveBuilds) {
+            throw new CapacityError(`${active} builds are waiting or running (the limit is ${deps.config.maxActiveBuilds}); try again in a few minutes`);
+          }
+          const record = newBuildRecord({ buildId: newId(), request, requestKey, now: at, ttlSeconds: deps.config.artifactTtlSeconds });
+          await deps.store.create(record);
+          try {
+            await deps.queue.send(record.build_id);
+          } catch (error) {
+            report(`could not queue build ${record.build_id}`, error);
+            await deps.store.failBuild(record.build_id, 'the build could not be queued; please submit it again', now()).catch(() => {});
+            return undefined;
+          }
+          return record;
         });
-        if (active !== undefined && active >= deps.config.maxActiveBuilds) {
-          throw new CapacityError(`${active} builds are waiting or running (the limit is ${deps.config.maxActiveBuilds}); try again in a few minutes`);
-        }
-        const record = newBuildRecord({ buildId: newId(), request, requestKey, now: at, ttlSeconds: deps.config.artifactTtlSeconds });
-        await deps.store.create(record);
-        try {
-          await deps.queue.send(record.build_id);
-        } catch (error) {
-          report(`could not queue build ${record.build_id}`, error);
-          await deps.store.failBuild(record.build_id, 'the build could not be queued; please submit it again', now()).catch(() => {});
-          return c.json(errorBody('The build could not be queued; please try again'), 503);
-        }
+        if (!admitted) return c.json(errorBody('The build could not be queued; please try again'), 503);
+        const record = admitted;
         return c.json(
           {
             build_id: record.build_id,

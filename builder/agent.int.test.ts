@@ -288,7 +288,7 @@ describe('builder agent against DynamoDB and S3 emulators', () => {
     });
     await store.failBuild(id, 'cancelled', new Date());
     const options = await agentOptions();
-    expect(await runAgent(agentConfig(id), clients, options)).toEqual({ status: 'SKIPPED', reason: `build ${id} is FAILED (x86_64: QUEUED)` });
+    expect(await runAgent(agentConfig(id), clients, options)).toEqual({ status: 'SKIPPED', reason: `build ${id} is FAILED (x86_64: FAILED)` });
     expect(await options.calls()).toEqual([]);
     expect(await logsOf(id)).toEqual({});
   });

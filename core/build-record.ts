@@ -72,10 +72,20 @@ function settle(record: BuildRecord, now: Date): BuildRecord {
   return record;
 }
 
-/** Fails the whole build; a build already final keeps its state and first message. */
+/**
+ * Fails the whole build (it could not be queued, its builder died, it never started):
+ * every architecture not yet finished fails with the same message. A build already
+ * final keeps its state and first message.
+ */
 export function failBuild(record: BuildRecord, message: string, now: Date): BuildRecord {
   if (record.status === 'COMPLETED' || record.status === 'FAILED') return record;
-  return { ...record, status: 'FAILED', error_message: message, completed_at: now.toISOString(), updated_at: now.toISOString() };
+  const at = now.toISOString();
+  const arches = Object.fromEntries(
+    Object.entries(record.arches).map(([arch, state]) =>
+      state.status === 'COMPLETED' || state.status === 'FAILED' ? [arch, state] : [arch, { ...state, status: 'FAILED', finished_at: at, error_message: message }],
+    ),
+  );
+  return { ...record, arches, status: 'FAILED', error_message: record.error_message ?? message, completed_at: at, updated_at: at };
 }
 
 function withArch(record: BuildRecord, arch: Architecture, state: NonNullable<BuildRecord['arches'][Architecture]>, now: Date): BuildRecord {

@@ -89,6 +89,11 @@ describe('parseRequirements', () => {
     expect(parseRequirements('numpy==1.26.*\nurllib3!=2.0.*\n').issues).toEqual([]);
   });
 
+  it('accepts exactly the line limit with a final newline', () => {
+    const atLimit = Array.from({ length: REQUIREMENTS_MAX_LINES }, (_, i) => (i < 10 ? `pkg${i}` : '# comment')).join('\n') + '\n';
+    expect(parseRequirements(atLimit).issues).toEqual([]);
+  });
+
   it('refuses empty input and oversized input', () => {
     expect(parseRequirements('# nothing\n\n').issues[0]!.message).toContain('no package is named');
     const many = Array.from({ length: REQUIREMENTS_MAX_LINES + 5 }, (_, i) => `pkg${i}`).join('\n');

@@ -176,7 +176,8 @@ export function parseRequirements(text: string): ParsedRequirements {
   if (bytes > REQUIREMENTS_MAX_BYTES) {
     return { requirements, issues: [{ line: 0, message: `requirements are ${bytes} bytes; the limit is ${REQUIREMENTS_MAX_BYTES}` }] };
   }
-  const lineCount = text.split(/\r\n|\r|\n/).length;
+  // A final newline ends the last line; it does not start another.
+  const lineCount = text.replace(/(\r\n|\r|\n)$/, '').split(/\r\n|\r|\n/).length;
   if (lineCount > REQUIREMENTS_MAX_LINES) {
     return {
       requirements,

@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
       if (!response.ok) throw await apiErrorFrom(response);
       const view = await response.json();
       process.stdout.write(command.json ? `${JSON.stringify(view, null, 2)}\n` : `${view.build_id} ${view.status}${view.error_message ? `: ${view.error_message}` : ''}\n`);
-      return 0;
+      return view.status === 'FAILED' ? 1 : 0;
     }
   }
 }

@@ -39,6 +39,7 @@ describe('the command line', () => {
     [['status', 'abc'], '--api URL'],
     [['build', '-p', 'x', '--index-url', 'notaurl'], 'is not a URL'],
     [['build', '-p', 'x', '--api', 'localhost'], 'is not a URL'],
+    [['build', '-p', 'x', '--api', 'http://127.0.0.1:8787', '--index-url', 'file:///mirror'], 'with --api the service uses'],
   ])('refuses %j as a usage error', (argv, words) => {
     expect(() => parse(argv)).toThrow(UsageError);
     expect(() => parse(argv)).toThrow(words);

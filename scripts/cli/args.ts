@@ -130,6 +130,15 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, readInp
   if (values.requirements && packages.length > 0) throw new UsageError('use either -r FILE or --package SPEC, not both');
   const requirements = values.requirements ? readInput(values.requirements) : packages.join('\n') + '\n';
   const indexUrl = values['index-url'] ?? env.LAYER_INDEX_URL ?? 'https://pypi.org/simple';
+  if (values.api) {
+    const ignored = [
+      ['--index-url', values['index-url']],
+      ['--extra-index-url', values['extra-index-url']],
+      ['--image-prefix', values['image-prefix']],
+      ['--check-imports', values['check-imports'] || undefined],
+    ].filter(([, value]) => value !== undefined).map(([option]) => option);
+    if (ignored.length > 0) throw new UsageError(`${ignored.join(', ')} ${ignored.length === 1 ? 'applies' : 'apply'} to builds on this machine; with --api the service uses its operator's settings`);
+  }
   for (const [option, url] of [['--index-url', indexUrl], ...(values['extra-index-url'] ?? []).map((u) => ['--extra-index-url', u]), ['--api', values.api]] as const) {
     if (url !== undefined && !URL.canParse(url)) throw new UsageError(`${option} ${JSON.stringify(url)} is not a URL`);
   }
