@@ -1,13 +1,10 @@
 import { relative } from 'node:path';
 import { ARCHITECTURES } from '../../core/runtime-catalog.js';
+import { formatBytes } from '../../builder/layer-files.js';
 import type { BuildOutcome } from './outcome.js';
 
 const LARGEST_SHOWN = 8;
 
-function size(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  return `${(bytes / 1024).toFixed(1)} KB`;
-}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -31,9 +28,9 @@ export function formatSummary(outcome: BuildOutcome): string {
     }
     if (!report) continue;
     const files = outcome.files.filter((file) => file.architecture === arch);
-    lines.push(table([['file', 'zipped', 'sha256'], ...files.map((file) => [relative(process.cwd(), file.path) || file.filename, size(file.size), file.sha256.slice(0, 16)])]));
-    lines.push(`${report.packages.length} packages, ${size(report.unzipped_size)} unzipped, ${size(report.zipped_size)} zipped (${report.strategy_used})`);
-    lines.push(table([['package', 'version', 'size'], ...report.largest_packages.slice(0, LARGEST_SHOWN).map((p) => [p.name, p.version, size(p.size)])]));
+    lines.push(table([['file', 'zipped', 'sha256'], ...files.map((file) => [relative(process.cwd(), file.path) || file.filename, formatBytes(file.size), file.sha256.slice(0, 16)])]));
+    lines.push(`${report.packages.length} packages, ${formatBytes(report.unzipped_size)} unzipped, ${formatBytes(report.zipped_size)} zipped (${report.strategy_used})`);
+    lines.push(table([['package', 'version', 'size'], ...report.largest_packages.slice(0, LARGEST_SHOWN).map((p) => [p.name, p.version, formatBytes(p.size)])]));
     if (report.packages.length > LARGEST_SHOWN) {
       const others = [...report.packages].sort((a, b) => a.name.localeCompare(b.name)).map((p) => `${p.name}==${p.version}`);
       lines.push(`resolved: ${others.join(' ')}`);
