@@ -41,6 +41,7 @@ beforeAll(async () => {
   await w({ name: 'badglibc', version: '1.0', platforms: ['manylinux2014_x86_64'], files: { 'badglibc/_core.abi3.so': soX86(['2.17', '2.27']) } });
   await w({ name: 'wrongabi', version: '1.0', files: { 'wrongabi/_x.cpython-311-x86_64-linux-gnu.so': soX86() } });
   await w({ name: 'x86only', version: '1.0', python: 'cp312', abi: 'cp312', platforms: ['manylinux2014_x86_64'] });
+  await w({ name: 'x86too', version: '2.0', python: 'cp312', abi: 'cp312', platforms: ['manylinux2014_x86_64'] });
   await writeSdist(wheels, { name: 'sourceonly', version: '1.0' });
   // The AWS SDK and friends (CASES 14)
   await w({ name: 'boto3', version: '1.35.0', requires: ['botocore>=1.35', 's3transfer>=0.10', 'jmespath>=1'] });
@@ -222,6 +223,13 @@ describe('packages without a fitting wheel', () => {
     const message = await failure(build({ requirements: 'x86only\n' }, 'arm64'));
     expect(message).toContain('x86only');
     expect(message).toMatch(/arm64|aarch64/);
+  });
+
+  it('names every requested package without a fitting wheel at once, not only the one pip stopped at', async () => {
+    const message = await failure(build({ requirements: 'x86only\nalpha\nx86too>=1\n' }, 'arm64'));
+    expect(message).toContain('x86only');
+    expect(message).toContain('Also without a fitting wheel for python3.12 on arm64: x86too>=1.');
+    expect(message).not.toMatch(/Also without.*alpha/);
   });
 });
 

@@ -1,3 +1,5 @@
+import { markerEnvironment } from '../core/marker-environment.js';
+import { evaluateMarker, parseMarker } from '../core/markers.js';
 import { normalizeName, type Requirement } from '../core/requirements.js';
 import {
   MACHINE_OF,
@@ -408,7 +410,40 @@ async function missingFailure(output: string, ctx: PipFailureContext): Promise<P
       : kinds.has('source-only')
         ? 'source-only'
         : 'unknown';
-  return { kind, packages: explained.map((item) => item.key), message: explained.map((item) => item.message).join('\n') };
+  const packages = explained.map((item) => item.key);
+  const messages = explained.map((item) => item.message);
+  if (kind === 'no-fitting-wheel' || kind === 'source-only') {
+    // pip stops at the first package it cannot install; name the others now, not one rebuild at a time.
+    const others = await otherRequirementsWithoutWheels(ctx, new Set(packages));
+    if (others.length > 0) {
+      packages.push(...others.map((requirement) => requirement.key));
+      const names = others.map((requirement) => `${requirement.name}${requirement.specifier}`).join(', ');
+      messages.push(`Also without a fitting wheel for ${ctx.runtime.runtime} on ${ctx.arch}: ${names}.`);
+    }
+  }
+  return { kind, packages, message: messages.join('\n') };
+}
+
+const MAX_OTHER_LOOKUPS = 50;
+
+/** Top-level requirements (for this target) of which no release allowed by their specifier has a wheel that fits. */
+async function otherRequirementsWithoutWheels(ctx: PipFailureContext, skip: ReadonlySet<string>): Promise<Requirement[]> {
+  const target: TargetPlatform = { runtime: ctx.runtime, arch: ctx.arch };
+  const supported = supportedTags(target);
+  const environment = markerEnvironment(ctx.runtime, ctx.arch);
+  const candidates = ctx.requirements
+    .filter((requirement) => !skip.has(requirement.key))
+    .filter((requirement) => !requirement.marker || evaluateMarker(parseMarker(requirement.marker), environment))
+    .slice(0, MAX_OTHER_LOOKUPS);
+  const verdicts = await Promise.all(
+    candidates.map(async (requirement) => {
+      const lookup = await lookUp(requirement.name, ctx);
+      if (!('files' in lookup)) return false;
+      const allowed = lookup.files.filter((file) => file.yanked === undefined && satisfiesSpecifier(file.version, requirement.specifier));
+      return allowed.length > 0 && !allowed.some((file) => fits(file, target, supported));
+    }),
+  );
+  return candidates.filter((_, index) => verdicts[index]);
 }
 
 function unknownFailure(output: string): PipFailure {
