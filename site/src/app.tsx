@@ -55,9 +55,9 @@ export function App() {
         </section>
       </main>
       <footer class="site-footer">
-        <p>The same builds from a terminal:</p>
-        <pre tabIndex={0} aria-label="The command-line equivalent">
-          npm run layer -- build -r requirements.txt --python 3.13 --arch x86_64,arm64
+        <p>From a terminal, against this service (pick your Python version and architectures):</p>
+        <pre tabIndex={0} aria-label="An example command line against this service">
+          {`npm run layer -- build -r requirements.txt --python 3.13 --arch x86_64,arm64 --api ${api.apiUrl}`}
         </pre>
       </footer>
     </>
