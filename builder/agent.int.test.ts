@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { build as esbuild } from 'esbuild';
+import { bundleLambda } from '../infra/lambda-bundle.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { createDynamoBuildStore } from '../core/aws/dynamo-build-store.js';
@@ -26,7 +26,6 @@ import {
 } from '../test/emulators.js';
 import { startIndexServer, type IndexServer } from '../test/index-server.js';
 import { extractZip, importFromLayer } from '../test/layer-zip.js';
-import { PROJECT_ROOT } from '../test/run-tsx.js';
 import { writeSdist, writeWheel } from '../test/wheel-factory.js';
 import { processBuild } from '../worker/process-build.js';
 import { parseAgentConfig, type AgentConfig } from './agent-config.js';
@@ -298,16 +297,8 @@ describe('the agent bundle', () => {
   it('runs as one file, as the bootstrap runs it, with docker from PATH and its Python helpers inside', async () => {
     const outDir = await mkdtemp(join(scratch, 'bundle-'));
     const bundle = join(outDir, 'agent.mjs');
-    await esbuild({
-      entryPoints: [join(PROJECT_ROOT, 'builder/agent.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      outfile: bundle,
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-      logLevel: 'silent',
-    });
+    // The bundle the Pulumi program uploads, run outside the project: nothing beside it.
+    await writeFile(bundle, (await bundleLambda('builder/agent.ts', { includeAwsSdk: true })).code);
     const docker = await fakeDocker();
     const { id } = await submitted({ requirements: 'alpha\n' });
 
@@ -347,7 +338,7 @@ describe('the agent bundle', () => {
   it('stops at once naming every missing setting', async () => {
     const outDir = await mkdtemp(join(scratch, 'bundle-bad-'));
     const entry = join(outDir, 'agent.mjs');
-    await esbuild({ entryPoints: [join(PROJECT_ROOT, 'builder/agent.ts')], bundle: true, platform: 'node', format: 'esm', outfile: entry, logLevel: 'silent', banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" } });
+    await writeFile(entry, (await bundleLambda('builder/agent.ts', { includeAwsSdk: true })).code);
     const run = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH, ARCH: 'sparc' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';

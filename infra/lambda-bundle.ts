@@ -1,4 +1,5 @@
 import { build, type Plugin } from 'esbuild';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,6 +34,27 @@ const englishOnlyZod: Plugin = {
   },
 };
 
+/**
+ * builder/python-scripts.ts reads the builder's Python helpers from beside itself; a
+ * bundle has nothing beside it, so the helpers are inlined as strings instead.
+ */
+const inlinePythonHelpers: Plugin = {
+  name: 'inline-python-helpers',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]builder[\\/]python-scripts\.ts$/ }, async (args) => {
+      const read = (name: string) => readFile(join(dirname(args.path), name), 'utf8');
+      return {
+        contents: [
+          `export const PIP_TARGET_ENV_PY = ${JSON.stringify(await read('pip-target-env.py'))};`,
+          `export const IMPORT_CHECK_PY = ${JSON.stringify(await read('import-check.py'))};`,
+        ].join('\n'),
+        loader: 'js',
+        watchFiles: [join(dirname(args.path), 'pip-target-env.py'), join(dirname(args.path), 'import-check.py')],
+      };
+    });
+  },
+};
+
 function packageOf(inputPath: string): string {
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(inputPath);
   return match ? match[1]! : 'project';
@@ -51,7 +73,7 @@ export async function bundleLambda(entry: string, opts: { includeAwsSdk?: boolea
     metafile: true,
     legalComments: 'none',
     external: opts.includeAwsSdk ? [] : ['@aws-sdk/*', '@smithy/*'],
-    plugins: [englishOnlyZod],
+    plugins: [englishOnlyZod, inlinePythonHelpers],
     // ESM output still meets CommonJS dependencies that call require().
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: 'silent',
